@@ -1,0 +1,1 @@
+"""Discovery, the ledger, the page task, the runners and progress."""
