@@ -1,0 +1,276 @@
+"""`parvandeh`: the command line, a thin shell over pipeline/ and indexer/.
+
+One boundary handler turns every failure into one line and its exit code
+(a traceback only with -v).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pipeline.errors import ExitCode, exit_code_for
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+IDENTIFIER_FLAGS = {
+    "plaque": "plaque",
+    "renovation_code": "renovation_code",
+    "postal_code": "postal_code",
+    "file_number": "file_number",
+    "permit_number": "permit_number",
+    "national_id": "national_id",
+}
+
+
+def archive_option(f: F) -> F:
+    return click.option(
+        "--archive",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("archive"),
+        envvar="PARVANDEH_ARCHIVE",
+        show_default=True,
+        help="Archive folder holding catalog.sqlite, pages/ and reports/.",
+    )(f)
+
+
+def _catalog(archive: Path, *, must_exist: bool = True) -> Any:
+    from indexer.catalog import Catalog
+
+    if must_exist and not (archive / "catalog.sqlite").exists():
+        raise click.UsageError(f"no archive at {archive} (run `parvandeh ingest PATH --archive {archive}` first)")
+    return Catalog.open(archive)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging and tracebacks on errors.")
+@click.version_option(package_name="parvandeh")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """parvandeh (پرونده): OCR, index and search a planning-dossier archive."""
+    ctx.obj = {"verbose": verbose}
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(name)s: %(message)s")
+
+
+# -- ingest -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@archive_option
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="OCR processes (0: one per core).")
+@click.option("--lang", default="fas+eng", show_default=True, help="Tesseract languages.")
+@click.option("--page-timeout", type=click.FloatRange(min=1), default=300.0, show_default=True, help="Seconds before one page's OCR is abandoned.")
+@click.option("--retry-failed", is_flag=True, help="OCR pages that failed in earlier runs again.")
+@click.option("--second-chance-below", type=click.FloatRange(0, 100), default=70.0, show_default=True, help="Re-read pages whose mean confidence is below this with a stronger cleaning recipe.")
+@click.option("--no-images", "keep_images", is_flag=True, flag_value=False, default=True, help="Do not keep cleaned page images in the archive.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+def ingest(paths: tuple[Path, ...], quiet: bool, **values: Any) -> None:
+    """Discover, OCR and index scans under PATHS (resumable; safe to re-run)."""
+    from pipeline.ingest import ingest as run_ingest
+    from pipeline.options import IngestOptions
+    from pipeline.progress import reporter_for
+
+    options = IngestOptions.from_mapping(values)
+    summary = run_ingest(list(paths), options, reporter=reporter_for(quiet=quiet))
+    click.echo(
+        f"{summary.files} files ({summary.new_sources} new, {summary.duplicates} duplicate), "
+        f"{summary.pages_done} pages OCR'd, {summary.pages_failed} failed, "
+        f"{len(summary.quarantined)} quarantined"
+        + (f", {summary.ignored.total} non-scan files ignored" if summary.ignored.total else "")
+    )
+    for display, reason in summary.quarantined:
+        click.echo(f"quarantined: {display}: {reason}", err=True)
+    for source, page, error in summary.failed_pages:
+        click.echo(f"failed page: {source} p.{page}: {error}", err=True)
+    if not summary.clean:
+        sys.exit(ExitCode.QUARANTINED)
+
+
+# -- search -------------------------------------------------------------------------------
+
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+
+def parse_date(value: str | None) -> str | None:
+    """A Jalali (1384/06/12) or ISO (2005-09-03) date from the command line, as ISO."""
+    if not value:
+        return None
+    from indexer.identifiers import jalali_to_iso
+
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", value.strip().translate(_DIGITS))
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        if 1300 <= y <= 1500:
+            iso = jalali_to_iso(y, mo, d)
+            if iso:
+                return iso
+        elif y > 1800:
+            import datetime
+
+            try:
+                return datetime.date(y, mo, d).isoformat()
+            except ValueError:
+                pass
+    raise click.BadParameter(f"{value!r} is not a date (use 1384/06/12 or 2005-09-03)")
+
+
+def _identifier_filters(values: dict[str, str | None]) -> tuple[tuple[str, str], ...]:
+    from indexer.identifiers import canonical_query
+
+    out = []
+    for flag, kind in IDENTIFIER_FLAGS.items():
+        raw = values.get(flag)
+        if raw:
+            canonical = canonical_query(kind, raw)
+            if not canonical:
+                raise click.BadParameter(f"{raw!r} is not a {kind.replace('_', ' ')}", param_hint=f"--{flag.replace('_', '-')}")
+            out.append((kind, canonical))
+    return tuple(out)
+
+
+def _render_snippet(snippet: str) -> str:
+    return snippet.replace("<mark>", "\x1b[1;33m").replace("</mark>", "\x1b[0m")
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@archive_option
+@click.option("--plaque", help="Registration plaque اصلی/فرعی, e.g. 45/123 or ۴۵/۱۲۳.")
+@click.option("--renovation-code", help="Renovation code, e.g. 08-03-123-012-000-000.")
+@click.option("--postal-code", help="Ten-digit postal code.")
+@click.option("--file-number", help="Dossier file number, e.g. 12345/86.")
+@click.option("--permit-number", help="Building permit number.")
+@click.option("--national-id", help="National ID (personal data).")
+@click.option("--dossier", help="Only pages of this dossier.")
+@click.option("--from", "date_from", help="Document date from (Jalali 1384/06/12 or ISO).")
+@click.option("--to", "date_to", help="Document date to (inclusive).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(min=0), default=0)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts.")
+def search(query: str, archive: Path, dossier: str | None, date_from: str | None, date_to: str | None,
+           limit: int, offset: int, as_json: bool, **identifiers: str | None) -> None:
+    """Search page text (Persian-aware) and filter by identifiers, dossier and date."""
+    from indexer.query import SearchQuery
+    from indexer.search import SqliteSearch
+
+    filters = _identifier_filters(identifiers)
+    if not query.strip() and not filters and not dossier:
+        raise click.UsageError("give a QUERY, an identifier filter or --dossier")
+    q = SearchQuery.build(
+        query, identifiers=filters, dossier=dossier, date_from=parse_date(date_from),
+        date_to=parse_date(date_to), limit=limit, offset=offset,
+    )
+    with _catalog(archive) as catalog:
+        result = SqliteSearch(catalog).search(q)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    click.echo(f"{result.total} hit(s) for {query or '(filters)'}")
+    for n, hit in enumerate(result.hits, start=offset + 1):
+        date = f"  {hit.date}" if hit.date else ""
+        click.echo(f"{n:>3}. {hit.source}  p.{hit.page}  [{hit.dossier}]{date}  score {hit.score:.2f}")
+        if hit.snippet:
+            click.echo(f"     {_render_snippet(hit.snippet) if sys.stdout.isatty() else hit.snippet}")
+
+
+@cli.command()
+@click.argument("plaque")
+@archive_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts.")
+def parcel(plaque: str, archive: Path, as_json: bool) -> None:
+    """Every dossier, file and page that mentions the parcel PLAQUE (اصلی/فرعی), oldest first."""
+    from indexer.identifiers import canonical_query
+
+    canonical = canonical_query("plaque", plaque)
+    if not canonical:
+        raise click.BadParameter(f"{plaque!r} is not a plaque (write اصلی/فرعی, e.g. 45/123)", param_hint="PLAQUE")
+    with _catalog(archive) as catalog:
+        rows = catalog.pages_with_identifier("plaque", canonical)
+    mentions = [
+        {"dossier": r["dossier"], "source": r["display"], "page": r["page"], "date": r["document_date"],
+         "written": r["written"]}
+        for r in rows
+    ]
+    if as_json:
+        click.echo(json.dumps({"plaque": canonical, "total": len(mentions), "mentions": mentions}, ensure_ascii=False))
+        return
+    click.echo(f"plaque {canonical}: {len(mentions)} page(s) in {len({m['dossier'] for m in mentions})} dossier(s)")
+    for m in mentions:
+        click.echo(f"  {m['date'] or 'undated':<10}  [{m['dossier']}]  {m['source']}  p.{m['page']}  ({m['written']})")
+
+
+# -- export and status --------------------------------------------------------------------
+
+
+@cli.command()
+@archive_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout).")
+def export(archive: Path, fmt: str, output: Any) -> None:
+    """Export one JSON object per page."""
+    from indexer.export import export_pages
+
+    with _catalog(archive) as catalog:
+        for obj in export_pages(catalog):
+            output.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+@cli.command()
+@archive_option
+def status(archive: Path) -> None:
+    """Counts of sources and pages by state, and quarantined files with reasons."""
+    with _catalog(archive) as catalog:
+        c = catalog.counts()
+        click.echo(f"archive: {archive}")
+        click.echo(f"sources: {c['sources']} ({c['paths']} paths)")
+        click.echo(f"pages:   {c['pages']} total, {c['done']} done, {c['pending']} pending, {c['failed']} failed")
+        run = catalog.last_run()
+        if run is not None:
+            click.echo(f"last run: #{run['id']} {run['status']}, started {run['started']}, finished {run['finished'] or '-'}")
+        rows = catalog.quarantine_list()
+        click.echo(f"quarantined files: {len(rows)}")
+        for row in rows:
+            click.echo(f"  {row['path']}: {row['reason']}")
+        failed = catalog.failed_pages()
+        if failed:
+            click.echo(f"failed pages: {len(failed)} (ingest --retry-failed to try again)")
+            for row in failed:
+                click.echo(f"  {row['first_path']} p.{row['page']}: {row['error']}")
+
+
+def main() -> None:
+    """Entry point: run the group and map any failure to its exit code in one place."""
+    verbose = "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.Abort:
+        click.echo("interrupted: run the same command again to finish what is left", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(ExitCode.USAGE if isinstance(e, click.UsageError) else ExitCode.UNEXPECTED)
+    except KeyboardInterrupt:
+        click.echo("interrupted: run the same ingest again to finish the pages left", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except Exception as e:  # noqa: BLE001 - the one boundary handler
+        code = exit_code_for(e)
+        if verbose:
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"error: {e}", err=True)
+        sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

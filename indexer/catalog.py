@@ -1,0 +1,413 @@
+"""The catalog: one SQLite file (WAL) holding sources, paths, pages, identifiers, runs,
+quarantined files and the FTS5 index.
+
+Exactly one process writes it (the ingest coordinator). Every page is written in one
+transaction together with its index rows, so a page is either fully in or not at all,
+and a result that arrives twice is written once.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.normalize import joined_variants, normalize
+
+SCHEMA_VERSION = 1
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    sha256 TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    pages INTEGER NOT NULL,
+    first_path TEXT NOT NULL,
+    added TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS paths (
+    path TEXT PRIMARY KEY,
+    display TEXT NOT NULL,
+    dossier TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    seen TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS paths_sha ON paths(sha256);
+CREATE TABLE IF NOT EXISTS pages (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL REFERENCES sources(sha256),
+    page INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    stated_dpi INTEGER,
+    text TEXT,
+    confidence REAL,
+    words INTEGER,
+    weak_words INTEGER,
+    dpi INTEGER,
+    dpi_estimated INTEGER,
+    rotation INTEGER,
+    skew REAL,
+    recipe TEXT,
+    document_date TEXT,
+    image TEXT,
+    wordfile TEXT,
+    seconds REAL,
+    run_id INTEGER,
+    updated TEXT,
+    UNIQUE (sha256, page)
+);
+CREATE INDEX IF NOT EXISTS pages_state ON pages(state);
+CREATE TABLE IF NOT EXISTS identifiers (
+    id INTEGER PRIMARY KEY,
+    page_id INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    canonical TEXT NOT NULL,
+    section TEXT,
+    jalali TEXT,
+    valid INTEGER NOT NULL DEFAULT 1,
+    warning TEXT,
+    box TEXT,
+    confidence REAL,
+    corrected_from TEXT
+);
+CREATE INDEX IF NOT EXISTS identifiers_lookup ON identifiers(kind, canonical);
+CREATE INDEX IF NOT EXISTS identifiers_page ON identifiers(page_id);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    options TEXT NOT NULL,
+    pages_done INTEGER NOT NULL DEFAULT 0,
+    pages_failed INTEGER NOT NULL DEFAULT 0,
+    quarantined INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    path TEXT PRIMARY KEY,
+    sha256 TEXT,
+    reason TEXT NOT NULL,
+    run_id INTEGER,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS page_text (
+    page_id INTEGER PRIMARY KEY REFERENCES pages(id) ON DELETE CASCADE,
+    body TEXT NOT NULL,
+    extra TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(
+    body, extra, content='page_text', content_rowid='page_id',
+    tokenize='unicode61 remove_diacritics 0'
+);
+"""
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    """Everything the coordinator writes for one finished page."""
+
+    sha256: str
+    page: int
+    text: str
+    confidence: float
+    words: int
+    weak_words: int
+    dpi: int
+    dpi_estimated: bool
+    rotation: int
+    skew: float
+    recipe: str
+    seconds: float
+    image: str | None = None
+    wordfile: str | None = None
+    document_date: str | None = None
+    identifiers: Sequence[dict[str, Any]] = field(default_factory=tuple)
+
+
+class Catalog:
+    """The archive's SQLite catalog; open one per process, write from one process only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    @classmethod
+    def open(cls, archive: Path) -> Catalog:
+        return cls(Path(archive) / "catalog.sqlite")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        # executescript commits on its own, so it runs outside our transaction helper.
+        self.db.executescript(SCHEMA)
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} was written by a newer parvandeh (schema {row[0]} > {SCHEMA_VERSION})"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception (Ctrl-C included)."""
+        if self.db.in_transaction:
+            yield self.db
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- runs ---------------------------------------------------------------------------
+
+    def begin_run(self, options: dict[str, Any]) -> int:
+        with self.transaction():
+            cur = self.db.execute(
+                "INSERT INTO runs (started, options) VALUES (?, ?)",
+                (now(), json.dumps(options, ensure_ascii=False, sort_keys=True)),
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str) -> None:
+        with self.transaction():
+            self.db.execute(
+                """UPDATE runs SET finished = ?, status = ?,
+                   pages_done = (SELECT count(*) FROM pages WHERE run_id = ? AND state = 'done'),
+                   pages_failed = (SELECT count(*) FROM pages WHERE run_id = ? AND state = 'failed'),
+                   quarantined = (SELECT count(*) FROM quarantine WHERE run_id = ?)
+                   WHERE id = ?""",
+                (now(), status, run_id, run_id, run_id, run_id),
+            )
+
+    # -- ledger -------------------------------------------------------------------------
+
+    def known_path(self, path: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM paths WHERE path = ?", (path,)).fetchone()
+
+    def source(self, sha256: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM sources WHERE sha256 = ?", (sha256,)).fetchone()
+
+    def record_path(
+        self, *, path: str, display: str, dossier: str, sha256: str, size: int, mtime_ns: int
+    ) -> None:
+        """Remember where a source was seen; the same bytes may live under many paths."""
+        with self.transaction():
+            self.db.execute(
+                """INSERT INTO paths (path, display, dossier, sha256, size, mtime_ns, seen)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,
+                     size = excluded.size, mtime_ns = excluded.mtime_ns, seen = excluded.seen""",
+                (path, display, dossier, sha256, size, mtime_ns, now()),
+            )
+
+    def add_source(
+        self, *, sha256: str, kind: str, size: int, dpis: Sequence[int | None], first_path: str
+    ) -> None:
+        """Ledger a new source and one pending row per page, atomically."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR IGNORE INTO sources (sha256, kind, size, pages, first_path, added) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (sha256, kind, size, len(dpis), first_path, now()),
+            )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO pages (sha256, page, stated_dpi) VALUES (?, ?, ?)",
+                [(sha256, i + 1, dpi) for i, dpi in enumerate(dpis)],
+            )
+            self.db.execute("DELETE FROM quarantine WHERE sha256 = ?", (sha256,))
+
+    def quarantine(self, *, path: str, sha256: str | None, reason: str, run_id: int | None) -> None:
+        with self.transaction():
+            self.db.execute(
+                """INSERT INTO quarantine (path, sha256, reason, run_id, at) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,
+                     reason = excluded.reason, run_id = excluded.run_id, at = excluded.at""",
+                (path, sha256, reason, run_id, now()),
+            )
+
+    def quarantined(self, path: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM quarantine WHERE path = ?", (path,)).fetchone()
+
+    def release(self, path: str) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM quarantine WHERE path = ?", (path,))
+
+    def pages_to_do(self, sha256: str, *, retry_failed: bool = False) -> list[sqlite3.Row]:
+        states = (PENDING, FAILED) if retry_failed else (PENDING,)
+        marks = ",".join("?" * len(states))
+        return self.db.execute(
+            f"SELECT page, stated_dpi FROM pages WHERE sha256 = ? AND state IN ({marks}) ORDER BY page",
+            (sha256, *states),
+        ).fetchall()
+
+    def mark_failed(self, sha256: str, page: int, error: str, run_id: int) -> None:
+        with self.transaction():
+            self.db.execute(
+                """UPDATE pages SET state = 'failed', error = ?, attempts = attempts + 1,
+                   run_id = ?, updated = ? WHERE sha256 = ? AND page = ? AND state != 'done'""",
+                (error, run_id, now(), sha256, page),
+            )
+
+    def record_page(self, rec: PageRecord, run_id: int) -> bool:
+        """Write a finished page with its index rows; False when it was already done."""
+        with self.transaction():
+            row = self.db.execute(
+                "SELECT id, state FROM pages WHERE sha256 = ? AND page = ?", (rec.sha256, rec.page)
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"page {rec.page} of {rec.sha256[:12]} is not in the ledger")
+            if row["state"] == DONE:
+                return False
+            page_id = int(row["id"])
+            self.db.execute(
+                """UPDATE pages SET state = 'done', error = NULL, attempts = attempts + 1,
+                   text = ?, confidence = ?, words = ?, weak_words = ?, dpi = ?, dpi_estimated = ?,
+                   rotation = ?, skew = ?, recipe = ?, document_date = ?, image = ?, wordfile = ?,
+                   seconds = ?, run_id = ?, updated = ? WHERE id = ?""",
+                (
+                    rec.text, rec.confidence, rec.words, rec.weak_words, rec.dpi,
+                    int(rec.dpi_estimated), rec.rotation, rec.skew, rec.recipe, rec.document_date,
+                    rec.image, rec.wordfile, rec.seconds, run_id, now(), page_id,
+                ),
+            )
+            self._write_identifiers(page_id, rec.identifiers)
+            self._index_page(page_id, rec.text)
+        return True
+
+    def _write_identifiers(self, page_id: int, identifiers: Sequence[dict[str, Any]]) -> None:
+        self.db.execute("DELETE FROM identifiers WHERE page_id = ?", (page_id,))
+        self.db.executemany(
+            """INSERT INTO identifiers (page_id, kind, text, canonical, section, jalali, valid,
+               warning, box, confidence, corrected_from) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
+            [
+                (
+                    page_id, i["kind"], i["text"], i["canonical"], i.get("section"), i.get("jalali"),
+                    int(i.get("valid", True)), i.get("warning"),
+                    json.dumps(i["box"]) if i.get("box") else None, i.get("confidence"),
+                    i.get("corrected_from"),
+                )
+                for i in identifiers
+            ],
+        )
+
+    def _index_page(self, page_id: int, text: str) -> None:
+        """Keep page_text and its external-content FTS table in step (delete, then insert)."""
+        old = self.db.execute("SELECT body, extra FROM page_text WHERE page_id = ?", (page_id,)).fetchone()
+        if old is not None:
+            self.db.execute(
+                "INSERT INTO pages_fts (pages_fts, rowid, body, extra) VALUES ('delete', ?, ?, ?)",
+                (page_id, old["body"], old["extra"]),
+            )
+        body = normalize(text)
+        extra = " ".join(joined_variants(text))
+        self.db.execute(
+            "INSERT OR REPLACE INTO page_text (page_id, body, extra) VALUES (?, ?, ?)",
+            (page_id, body, extra),
+        )
+        self.db.execute(
+            "INSERT INTO pages_fts (rowid, body, extra) VALUES (?, ?, ?)", (page_id, body, extra)
+        )
+
+    # -- reading ------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        out = {"sources": 0, "paths": 0, "pages": 0, PENDING: 0, DONE: 0, FAILED: 0, "quarantined": 0}
+        out["sources"] = self.db.execute("SELECT count(*) FROM sources").fetchone()[0]
+        out["paths"] = self.db.execute("SELECT count(*) FROM paths").fetchone()[0]
+        for state, n in self.db.execute("SELECT state, count(*) FROM pages GROUP BY state"):
+            out[state] = n
+            out["pages"] += n
+        out["quarantined"] = self.db.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+        return out
+
+    def quarantine_list(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM quarantine ORDER BY path").fetchall()
+
+    def failed_pages(self) -> list[sqlite3.Row]:
+        return self.db.execute(
+            """SELECT p.sha256, p.page, p.error, p.attempts, s.first_path FROM pages p
+               JOIN sources s USING (sha256) WHERE p.state = 'failed' ORDER BY s.first_path, p.page"""
+        ).fetchall()
+
+    def last_run(self) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+
+    def primary_paths(self) -> dict[str, sqlite3.Row]:
+        """One displayed path and dossier per source: the first one discovered."""
+        rows = self.db.execute(
+            """SELECT p.* FROM paths p JOIN sources s ON s.sha256 = p.sha256
+               ORDER BY (p.path = s.first_path) DESC, p.seen"""
+        ).fetchall()
+        out: dict[str, sqlite3.Row] = {}
+        for row in rows:
+            out.setdefault(row["sha256"], row)
+        return out
+
+    def identifiers_for(self, page_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        out: dict[int, list[dict[str, Any]]] = {pid: [] for pid in page_ids}
+        if not page_ids:
+            return out
+        marks = ",".join("?" * len(page_ids))
+        for row in self.db.execute(
+            f"SELECT * FROM identifiers WHERE page_id IN ({marks}) ORDER BY page_id, id", tuple(page_ids)
+        ):
+            item: dict[str, Any] = {"kind": row["kind"], "text": row["text"], "canonical": row["canonical"]}
+            for key in ("section", "jalali", "warning", "corrected_from"):
+                if row[key] is not None:
+                    item[key] = row[key]
+            if not row["valid"]:
+                item["valid"] = False
+            out[row["page_id"]].append(item)
+        return out
+
+    def done_pages(self) -> Iterator[sqlite3.Row]:
+        """Finished pages in a stable order: by displayed path, then page number."""
+        yield from self.db.execute(
+            """SELECT p.*, s.first_path FROM pages p JOIN sources s USING (sha256)
+               WHERE p.state = 'done' ORDER BY s.first_path, p.page"""
+        )
+
+    def pages_with_identifier(self, kind: str, canonical: str) -> list[sqlite3.Row]:
+        """Every page naming an identifier, oldest document first (undated pages last)."""
+        return self.db.execute(
+            """SELECT DISTINCT p.id, p.sha256, p.page, p.document_date, pa.display, pa.dossier,
+                      i.text AS written, i.corrected_from
+               FROM identifiers i JOIN pages p ON p.id = i.page_id
+               JOIN sources s ON s.sha256 = p.sha256 JOIN paths pa ON pa.path = s.first_path
+               WHERE i.kind = ? AND i.canonical = ? AND p.state = 'done'
+               ORDER BY p.document_date IS NULL, p.document_date, pa.dossier, pa.display, p.page""",
+            (kind, canonical),
+        ).fetchall()

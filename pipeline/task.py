@@ -1,0 +1,103 @@
+"""The page task: a page reference and options in, a typed result out.
+
+Pure and picklable, so the local process pool and an RQ worker on another host run the
+very same function. Failures of one page are returned, not raised, so a batch goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.identifiers import extract
+from ocr.errors import MissingDependency, OcrError
+from ocr.page import PageOptions, encode_image, read_page
+from ocr.types import CleanInfo, Word
+
+WEAK_WORD = 60.0  # a word Tesseract is less sure of than this is a QA candidate
+
+
+@dataclass(frozen=True, slots=True)
+class PageRef:
+    path: str
+    sha256: str
+    page: int
+    kind: str
+    stated_dpi: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    sha256: str
+    page: int
+    error: str | None = None
+    text: str = ""
+    words: tuple[Word, ...] = ()
+    confidence: float = 0.0
+    clean: CleanInfo = field(default_factory=CleanInfo)
+    image: bytes = b""
+    image_ext: str = ""
+    identifiers: tuple[dict[str, Any], ...] = ()
+    tried: tuple[tuple[str, float], ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def weak_words(self) -> int:
+        return sum(1 for w in self.words if w.conf < WEAK_WORD)
+
+    @property
+    def document_date(self) -> str | None:
+        """The topmost date on the page: the letter's own date sits in its header."""
+        dates = [i for i in self.identifiers if i["kind"] == "date" and i.get("valid", True)]
+        if not dates:
+            return None
+        dates.sort(key=lambda i: (i["box"][1] if i.get("box") else 1 << 30))
+        return str(dates[0]["canonical"])
+
+
+def init_worker() -> None:
+    """One OpenMP thread per Tesseract process: the pool supplies the parallelism."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def run_page(ref: PageRef, options: PageOptions) -> PageResult:
+    started = time.perf_counter()
+    try:
+        read = read_page(Path(ref.path), ref.page, kind=ref.kind, stated_dpi=ref.stated_dpi, options=options)
+    except MissingDependency:
+        raise
+    except OcrError as e:
+        return PageResult(ref.sha256, ref.page, error=str(e), seconds=time.perf_counter() - started)
+    except Exception as e:  # noqa: BLE001 - one bad page must not stop the batch
+        return PageResult(
+            ref.sha256, ref.page, error=f"unexpected {type(e).__name__}: {e}", seconds=time.perf_counter() - started
+        )
+    image, ext = encode_image(read.image)
+    found = extract(read.reading.text, read.reading.words)
+    return PageResult(
+        sha256=ref.sha256,
+        page=ref.page,
+        text=read.reading.text,
+        words=read.reading.words,
+        confidence=read.reading.confidence,
+        clean=read.clean,
+        image=image,
+        image_ext=ext,
+        identifiers=tuple(i.to_dict() for i in found),
+        tried=read.tried,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def run_batch(refs: Sequence[PageRef], options: PageOptions) -> list[PageResult]:
+    """An RQ job is a batch of pages, not one tiny job per page."""
+    init_worker()
+    return [run_page(ref, options) for ref in refs]

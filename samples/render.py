@@ -1,0 +1,312 @@
+"""Lay out and draw one A4 page at 300 dpi, keeping its text lines in reading order.
+
+Persian is drawn through Pillow's raqm layout (``direction="rtl"``, ``language="fa"``):
+without it Arabic-script text comes out as isolated letters in the wrong order, so
+the writer refuses to start when raqm is missing.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageDraw, ImageFont, features
+
+PAGE_SIZE = (2480, 3508)  # A4 at 300 dpi
+RENDER_DPI = 300
+MARGIN = 220
+NBSP = "\u00a0"  # keeps an identifier on one line while wrapping; printed as a space
+
+FONT_DIR = Path("/usr/share/fonts/truetype")
+FONTS: dict[str, Path] = {
+    "nazli": FONT_DIR / "farsiweb/nazli.ttf",
+    "nazli-bold": FONT_DIR / "farsiweb/nazlib.ttf",
+    "homa": FONT_DIR / "farsiweb/homa.ttf",
+    "titr": FONT_DIR / "farsiweb/titr.ttf",
+    "serif": FONT_DIR / "dejavu/DejaVuSerif.ttf",
+    "serif-bold": FONT_DIR / "dejavu/DejaVuSerif-Bold.ttf",
+}
+INK = (22, 22, 26)
+
+Box = tuple[int, int, int, int]
+
+
+class PageFull(Exception):
+    """Raised before drawing anything that would run past the bottom margin."""
+
+
+def require_raqm() -> None:
+    """Fail early: without raqm, Persian pages would be silently unreadable."""
+    if not features.check("raqm"):
+        raise RuntimeError(
+            "Pillow has no raqm layout; install libraqm0 and libfribidi0 (Debian) "
+            "so that Persian text is shaped and ordered"
+        )
+
+
+@lru_cache(maxsize=64)
+def load_font(name: str, size: int) -> ImageFont.FreeTypeFont:
+    """A font from the Debian packages, always with raqm layout."""
+    path = FONTS[name]
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing; install fonts-farsiweb and fonts-dejavu-core (Debian)"
+        )
+    return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.RAQM)
+
+
+def text_length(text: str, font: ImageFont.FreeTypeFont, *, rtl: bool) -> float:
+    """Advance width of a shaped run."""
+    if rtl:
+        return font.getlength(text, direction="rtl", language="fa")
+    return font.getlength(text, direction="ltr", language="en")
+
+
+def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, *, rtl: bool) -> list[str]:
+    """Greedy word wrap on plain spaces; NBSP-joined runs never split."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and text_length(candidate, font, rtl=rtl) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return [line.replace(NBSP, " ") for line in lines]
+
+
+@dataclass(frozen=True)
+class Style:
+    """Fonts and sizes of one page (a dossier's typist used one machine)."""
+
+    rtl: bool
+    body_font: str
+    body_size: int
+    heading_font: str
+    bold_font: str
+
+    @classmethod
+    def persian(cls, body_font: str = "nazli", body_size: int = 48) -> Style:
+        return cls(True, body_font, body_size, "titr", "nazli-bold")
+
+    @classmethod
+    def english(cls, body_size: int = 42) -> Style:
+        return cls(False, "serif", body_size, "serif-bold", "serif-bold")
+
+
+class PageWriter:
+    """Flows text down the page like a typist, and remembers every line it drew."""
+
+    def __init__(self, style: Style) -> None:
+        require_raqm()
+        self.style = style
+        self.image = Image.new("RGB", PAGE_SIZE, "white")
+        self.draw = ImageDraw.Draw(self.image)
+        self.lines: list[str] = []
+        self.signature_boxes: list[Box] = []
+        self.y = MARGIN
+        self.left = MARGIN
+        self.right = PAGE_SIZE[0] - MARGIN
+        self.bottom = PAGE_SIZE[1] - MARGIN
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    def room(self) -> int:
+        """Pixels left above the bottom margin."""
+        return self.bottom - self.y
+
+    def _font(self, font: str | None, size: int | None) -> ImageFont.FreeTypeFont:
+        return load_font(font or self.style.body_font, size or self.style.body_size)
+
+    def _put(self, text: str, x: float, baseline: float, font: ImageFont.FreeTypeFont,
+             align: str) -> None:
+        """Draw one run anchored at its start, end or centre, and record it."""
+        text = text.replace(NBSP, " ")
+        horizontal = {"start": "r" if self.style.rtl else "l", "end": "l" if self.style.rtl else "r",
+                      "center": "m"}[align]
+        direction, language = ("rtl", "fa") if self.style.rtl else ("ltr", "en")
+        self.draw.text((x, baseline), text, font=font, fill=INK, anchor=horizontal + "s",
+                       direction=direction, language=language)
+        self.lines.append(text)
+
+    def _x(self, align: str, left: int, right: int) -> float:
+        start, end = (right, left) if self.style.rtl else (left, right)
+        return {"start": start, "end": end, "center": (left + right) / 2}[align]
+
+    def _need(self, height: int, reserve: int) -> None:
+        if self.y + height > self.bottom - reserve:
+            raise PageFull
+
+    def line(self, text: str, *, font: str | None = None, size: int | None = None,
+             align: str = "start", spacing: float = 1.7, reserve: int = 0) -> None:
+        """One unwrapped line (headings, letterhead, form labels)."""
+        face = self._font(font, size)
+        height = round(face.size * spacing)
+        self._need(height, reserve)
+        self._put(text, self._x(align, self.left, self.right), self.y + face.size * 1.15, face,
+                  align)
+        self.y += height
+
+    def paragraph(self, text: str, *, font: str | None = None, size: int | None = None,
+                  spacing: float = 1.75, reserve: int = 0) -> None:
+        """A wrapped paragraph, placed whole or not at all."""
+        face = self._font(font, size)
+        rows = wrap(text, face, self.width, rtl=self.style.rtl)
+        step = round(face.size * spacing)
+        self._need(step * len(rows), reserve)
+        for row in rows:
+            self._put(row, self._x("start", self.left, self.right), self.y + face.size * 1.15,
+                      face, "start")
+            self.y += step
+        self.y += face.size // 3
+
+    def columns(self, cols: Sequence[Sequence[str]], *, weights: Sequence[float] | None = None,
+                font: str | None = None, size: int | None = None, align: str = "start",
+                spacing: float = 1.6, reserve: int = 0) -> list[Box]:
+        """Side-by-side blocks, the first one where reading starts; returns their boxes."""
+        face = self._font(font, size)
+        step = round(face.size * spacing)
+        self._need(step * max(len(c) for c in cols), reserve)
+        weights = weights or [1.0] * len(cols)
+        edges = [0.0]
+        for w in weights:
+            edges.append(edges[-1] + w / sum(weights))
+        boxes: list[Box] = []
+        for i, col in enumerate(cols):
+            a, b = (1 - edges[i + 1], 1 - edges[i]) if self.style.rtl else (edges[i], edges[i + 1])
+            left, right = round(self.left + a * self.width), round(self.left + b * self.width)
+            for j, text in enumerate(col):
+                self._put(text, self._x(align, left, right), self.y + j * step + face.size * 1.15,
+                          face, align)
+            boxes.append((left, self.y, right, self.y + step * len(col)))
+        self.y += step * max(len(c) for c in cols)
+        return boxes
+
+    def table_row(self, cells: Sequence[str], *, weights: Sequence[float] | None = None,
+                  size: int | None = None, bold: bool = False, reserve: int = 0) -> None:
+        """A bordered form row; a value too long for its cell is set smaller, not cut."""
+        base = size or self.style.body_size
+        height = round(base * 2.0)
+        self._need(height, reserve)
+        weights = weights or [1.0] * len(cells)
+        x = float(self.right if self.style.rtl else self.left)
+        pad = base // 2
+        for text, w in zip(cells, weights, strict=True):
+            span = self.width * w / sum(weights)
+            left, right = (x - span, x) if self.style.rtl else (x, x + span)
+            self.draw.rectangle((left, self.y, right, self.y + height), outline=INK, width=3)
+            face = self._fit(text.replace(NBSP, " "), bold, base, int(span - 2 * pad))
+            edge = right - pad if self.style.rtl else left + pad
+            self._put(text, edge, self.y + height / 2 + face.size * 0.35, face, "start")
+            x = left if self.style.rtl else right
+        self.y += height
+
+    def _fit(self, text: str, bold: bool, size: int, width: int) -> ImageFont.FreeTypeFont:
+        name = self.style.bold_font if bold else self.style.body_font
+        while size > 28 and text_length(text, load_font(name, size), rtl=self.style.rtl) > width:
+            size -= 2
+        return load_font(name, size)
+
+    def rule(self, *, thickness: int = 4, double: bool = False) -> None:
+        """A horizontal rule under a letterhead or title."""
+        self.y += 12
+        self.draw.line((self.left, self.y, self.right, self.y), fill=INK, width=thickness)
+        if double:
+            self.draw.line((self.left, self.y + 12, self.right, self.y + 12), fill=INK, width=2)
+        self.y += 36
+
+    def gap(self, pixels: int) -> None:
+        self.y = min(self.y + pixels, self.bottom)
+
+    def footer(self, text: str, *, size: int = 36) -> None:
+        """A line pinned to the bottom margin, after a thin rule (printed stationery)."""
+        face = self._font(None, size)
+        y = self.bottom + 40
+        self.draw.line((self.left, y - 20, self.right, y - 20), fill=INK, width=2)
+        self._put(text, self._x("center", self.left, self.right), y + size, face, "center")
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def draw_signature(image: Image.Image, box: Box, rng: random.Random) -> None:
+    """A pen scrawl across the upper part of a signature block, as signers do."""
+    left, top, right, bottom = box
+    width = right - left
+    cx = left + width * rng.uniform(0.35, 0.65)
+    span = width * rng.uniform(0.35, 0.55)
+    cy = top + (bottom - top) * rng.uniform(0.1, 0.5)
+    points = []
+    n = rng.randint(7, 12)
+    for i in range(n):
+        t = i / (n - 1)
+        points.append((cx - span / 2 + span * t + rng.uniform(-25, 25),
+                       cy + rng.uniform(-70, 70) * math.sin(t * math.pi * rng.uniform(1, 3))))
+    curve = _smooth(points, steps=14)
+    colour = rng.choice([(25, 40, 120), (20, 20, 30), (40, 30, 110)])
+    draw = ImageDraw.Draw(image)
+    draw.line(curve, fill=colour, width=rng.randint(4, 7), joint="curve")
+    tail = curve[-1]
+    draw.line([tail, (tail[0] - span * 0.8, tail[1] + rng.uniform(10, 40))], fill=colour,
+              width=3)
+
+
+def _smooth(points: list[tuple[float, float]], steps: int) -> list[tuple[float, float]]:
+    """Catmull-Rom through the control points, so a scrawl looks hand-drawn."""
+    padded = [points[0], *points, points[-1]]
+    out: list[tuple[float, float]] = []
+    for i in range(1, len(padded) - 2):
+        p0, p1, p2, p3 = padded[i - 1], padded[i], padded[i + 1], padded[i + 2]
+        for s in range(steps):
+            t = s / steps
+            out.append(tuple(  # type: ignore[arg-type]
+                0.5 * (2 * b + (-a + c) * t + (2 * a - 5 * b + 4 * c - d) * t * t
+                       + (-a + 3 * b - 3 * c + d) * t ** 3)
+                for a, b, c, d in zip(p0, p1, p2, p3, strict=True)))
+    return out
+
+
+def draw_stamp(image: Image.Image, centre: tuple[float, float], rng: random.Random,
+               lines: Sequence[str]) -> None:
+    """A round rubber stamp in violet or blue ink, tilted and partly over the text."""
+    radius = rng.randint(190, 240)
+    size = radius * 2 + 20
+    mask = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(mask)
+    c = size / 2
+    draw.ellipse((c - radius, c - radius, c + radius, c + radius), outline=255, width=12)
+    inner = radius - 34
+    draw.ellipse((c - inner, c - inner, c + inner, c + inner), outline=255, width=5)
+    for k in range(24):
+        a = 2 * math.pi * k / 24
+        r = (radius + inner) / 2
+        draw.ellipse((c + r * math.cos(a) - 5, c + r * math.sin(a) - 5,
+                      c + r * math.cos(a) + 5, c + r * math.sin(a) + 5), fill=255)
+    face = load_font("titr", 44)
+    for i, text in enumerate(lines):
+        y = c + (i - (len(lines) - 1) / 2) * 70
+        draw.text((c, y), text, font=face, fill=255, anchor="mm", direction="rtl", language="fa")
+    mask = mask.rotate(rng.uniform(-35, 35), resample=Image.Resampling.BICUBIC)
+    strength = rng.uniform(0.55, 0.85)
+    mask = mask.point(lambda v: round(v * strength))
+    ink = rng.choice([(70, 40, 150), (40, 60, 160), (110, 40, 120)])
+    stamp = Image.new("RGB", mask.size, ink)
+    at = (round(centre[0] - size / 2), round(centre[1] - size / 2))
+    region = image.crop((at[0], at[1], at[0] + size, at[1] + size))
+    inked = Image.composite(_multiply(region, stamp), region, mask)
+    image.paste(inked, at)
+
+
+def _multiply(base: Image.Image, ink: Image.Image) -> Image.Image:
+    """Ink over print darkens it (multiply), rather than covering it."""
+    return ImageChops.multiply(base, ink)
