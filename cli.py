@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -96,43 +95,29 @@ def ingest(paths: tuple[Path, ...], quiet: bool, **values: Any) -> None:
 
 # -- search -------------------------------------------------------------------------------
 
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-
-
 def parse_date(value: str | None) -> str | None:
     """A Jalali (1384/06/12) or ISO (2005-09-03) date from the command line, as ISO."""
     if not value:
         return None
-    from indexer.identifiers import jalali_to_iso
+    from indexer.identifiers import IdentifierError, canonical_query
 
-    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", value.strip().translate(_DIGITS))
-    if m:
-        y, mo, d = (int(g) for g in m.groups())
-        if 1300 <= y <= 1500:
-            iso = jalali_to_iso(y, mo, d)
-            if iso:
-                return iso
-        elif y > 1800:
-            import datetime
-
-            try:
-                return datetime.date(y, mo, d).isoformat()
-            except ValueError:
-                pass
-    raise click.BadParameter(f"{value!r} is not a date (use 1384/06/12 or 2005-09-03)")
+    try:
+        return canonical_query("date", value)
+    except IdentifierError as e:
+        raise click.BadParameter(str(e)) from e
 
 
 def _identifier_filters(values: dict[str, str | None]) -> tuple[tuple[str, str], ...]:
-    from indexer.identifiers import canonical_query
+    from indexer.identifiers import IdentifierError, canonical_query
 
     out = []
     for flag, kind in IDENTIFIER_FLAGS.items():
         raw = values.get(flag)
         if raw:
-            canonical = canonical_query(kind, raw)
-            if not canonical:
-                raise click.BadParameter(f"{raw!r} is not a {kind.replace('_', ' ')}", param_hint=f"--{flag.replace('_', '-')}")
-            out.append((kind, canonical))
+            try:
+                out.append((kind, canonical_query(kind, raw)))
+            except IdentifierError as e:
+                raise click.BadParameter(str(e), param_hint=f"--{flag.replace('_', '-')}") from e
     return tuple(out)
 
 
@@ -187,11 +172,12 @@ def search(query: str, archive: Path, dossier: str | None, date_from: str | None
 @click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts.")
 def parcel(plaque: str, archive: Path, as_json: bool) -> None:
     """Every dossier, file and page that mentions the parcel PLAQUE (اصلی/فرعی), oldest first."""
-    from indexer.identifiers import canonical_query
+    from indexer.identifiers import IdentifierError, canonical_query
 
-    canonical = canonical_query("plaque", plaque)
-    if not canonical:
-        raise click.BadParameter(f"{plaque!r} is not a plaque (write اصلی/فرعی, e.g. 45/123)", param_hint="PLAQUE")
+    try:
+        canonical = canonical_query("plaque", plaque)
+    except IdentifierError as e:
+        raise click.BadParameter(f"{e} (write اصلی/فرعی, e.g. 45/123)", param_hint="PLAQUE") from e
     with _catalog(archive) as catalog:
         rows = catalog.pages_with_identifier("plaque", canonical)
     mentions = [

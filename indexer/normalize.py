@@ -30,6 +30,7 @@ __all__ = [
     "STEPS",
     "display",
     "fold_digits",
+    "fold_letters",
     "joined_variants",
     "normalize",
     "query_variants",
@@ -44,8 +45,7 @@ ASCII_DIGITS = "0123456789"
 #: Invisible direction controls that OCR and word processors sprinkle into RTL text
 #: (LRM, RLM, LRE..RLO, LRI..PDI, ALM) plus the BOM, word joiner and soft hyphen.
 BIDI_MARKS = (
-    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-    "\u2066\u2067\u2068\u2069\u061c\ufeff\u2060\u00ad"
+    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\ufeff\u2060\u00ad"
 )
 ZWNJ = "\u200c"
 ZWJ = "\u200d"
@@ -122,7 +122,8 @@ def _remove_bidi_marks(text: str) -> str:
     return text.translate(_BIDI_TABLE)
 
 
-def _fold_letters(text: str) -> str:
+def fold_letters(text: str) -> str:
+    """Arabic letter variants (ي ك ة أ ئ …) to the Persian letter; one code point for one."""
     return text.translate(_LETTER_TABLE)
 
 
@@ -157,7 +158,7 @@ def _collapse_whitespace(text: str) -> str:
 STEPS: list[tuple[str, Callable[[str], str]]] = [
     ("compatibility_forms", _compatibility_forms),
     ("bidi_marks", _remove_bidi_marks),
-    ("arabic_letters", _fold_letters),
+    ("arabic_letters", fold_letters),
     ("diacritics_and_tatweel", _remove_diacritics),
     ("joiners", _remove_joiners),
     ("digits", fold_digits),
@@ -182,8 +183,8 @@ _BLANK_LINES_RE = re.compile(r"\n{3,}")
 
 def _tidy_whitespace(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _HSPACE_RE.sub(" ", text)
     text = _STRAY_ZWNJ_RE.sub("", text)
+    text = _HSPACE_RE.sub(" ", text)
     lines = [line.strip() for line in text.split("\n")]
     return _BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip()
 

@@ -73,10 +73,7 @@ def write_result(catalog: Catalog, archive: Path, result: PageResult, run_id: in
 
 def plan_run(catalog: Catalog, paths: Iterable[Path], options: IngestOptions, run_id: int, ignored: Ignored) -> Plan:
     found = discover(paths, exclude=[options.archive], ignored=ignored)
-    plan = Plan()
-    for item, plan in ledger(catalog, found, run_id=run_id, retry_failed=options.retry_failed):
-        log.debug("ledgered %s", item.display)
-    return plan
+    return ledger(catalog, found, run_id=run_id, retry_failed=options.retry_failed)
 
 
 def ingest(

@@ -6,7 +6,7 @@ re-run does only what is left and never indexes a page twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from indexer.catalog import Catalog
@@ -38,13 +38,13 @@ def _hash(catalog: Catalog, item: Discovered) -> str:
 
 def ledger(
     catalog: Catalog, found: Iterable[Discovered], *, run_id: int, retry_failed: bool = False
-) -> Iterator[tuple[Discovered, Plan]]:
-    """Ledger each file as it is found, yielding progress; the plan fills as it goes."""
+) -> Plan:
+    """Ledger each file as it is found and return what is left to do."""
     plan = Plan()
     for item in found:
         plan.files += 1
         _ledger_one(catalog, item, plan, run_id=run_id, retry_failed=retry_failed)
-        yield item, plan
+    return plan
 
 
 def _ledger_one(catalog: Catalog, item: Discovered, plan: Plan, *, run_id: int, retry_failed: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,7 @@ def tree(tmp_path: Path) -> Path:
 
 
 def _plan(catalog: Catalog, paths: list[Path], **kw: object):
-    plan = None
-    for _, plan in ledger(catalog, discover(paths), run_id=1, **kw):  # type: ignore[arg-type]
-        pass
-    return plan
+    return ledger(catalog, discover(paths), run_id=1, **kw)  # type: ignore[arg-type]
 
 
 def test_sha256_matches_hashlib(tmp_path: Path) -> None:
@@ -51,7 +49,7 @@ def test_sha256_matches_hashlib(tmp_path: Path) -> None:
 
 
 def test_discover_walks_in_order_groups_dossiers_and_counts_ignored(tree: Path) -> None:
-    ignored = Ignored(__import__("collections").Counter())
+    ignored = Ignored(Counter())
     found = list(discover([tree], ignored=ignored))
     assert [f.display for f in found] == ["dossier-12/scan_01.png", "dossier-12/scan_02.tif", "dossier-40/nested/a.png"]
     assert [f.dossier for f in found] == ["dossier-12", "dossier-12", "nested"]

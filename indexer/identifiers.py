@@ -1,0 +1,833 @@
+"""Parcel identifiers in OCR text: plaques, codes, file and permit numbers, dates.
+
+Shaped like eyecite: ``clean_text`` (a named list of ``str -> str`` steps), ``extract``
+(text, optionally OCR words, in; frozen ``Identifier`` values out) and ``canonical_query``
+(what a planner types, in the form the catalog stores). Canonical values always use ASCII
+digits; ``Identifier.text`` keeps the page's own letters and digits.
+
+Tesseract returns ``-`` or ``/`` separated digit groups inside right-to-left lines in
+reversed group order. The true order is restored, in this order of trust:
+
+1. word boxes: when the groups are separate OCR words on one line, left-to-right on the
+   page is the reading order of a number;
+2. the known shape of the value: renovation codes are 2-2-3-3-3-3 digits (region first),
+   dates have their 4-digit year at one end, file and permit numbers end with a 2-digit
+   year, national ids must pass their checksum, postal codes have no 0 or 2 in their first
+   five digits (and, as a tie-break, Karaj codes start with 31);
+3. for ``A/F`` plaques, which have no shape, a long form (``F فرعی از A اصلی``) on the
+   same page that names the same parcel with the groups the other way round.
+
+Only lines that contain Arabic-script letters are treated as right-to-left; Latin lines
+keep the order written. Where nothing decides, the written order is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, Protocol
+
+import jdatetime
+
+from indexer.normalize import BIDI_MARKS, display, fold_digits, fold_letters
+
+__all__ = [
+    "CLEAN_STEPS",
+    "Identifier",
+    "IdentifierError",
+    "Kind",
+    "OcrWord",
+    "canonical_query",
+    "clean_text",
+    "extract",
+    "jalali_to_iso",
+    "national_id_valid",
+    "postal_code_warning",
+    "text_from_words",
+]
+
+JALALI_MIN_YEAR = 1300
+JALALI_MAX_YEAR = 1405
+#: Postal codes in Karaj start with these digits; used only to break a tie in group order.
+HOME_POSTAL_PREFIXES = ("31",)
+RENOVATION_SHAPE = (2, 2, 3, 3, 3, 3)
+
+
+class Kind(StrEnum):
+    PLAQUE = "plaque"
+    RENOVATION_CODE = "renovation_code"
+    POSTAL_CODE = "postal_code"
+    NATIONAL_ID = "national_id"
+    FILE_NUMBER = "file_number"
+    PERMIT_NUMBER = "permit_number"
+    DATE = "date"
+
+
+class IdentifierError(ValueError):
+    """A value typed for an identifier search does not have that identifier's form."""
+
+
+class OcrWord(Protocol):
+    """What extraction needs from an OCR word (``ocr.types.Word`` fits; not imported)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def conf(self) -> float: ...
+    @property
+    def left(self) -> int: ...
+    @property
+    def top(self) -> int: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def block(self) -> int: ...
+    @property
+    def par(self) -> int: ...
+    @property
+    def line(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    """One identifier found on a page.
+
+    ``start``/``end`` index the text given to ``extract``; ``box`` is (left, top, width,
+    height) around the OCR words it covers and ``confidence`` the lowest of their
+    confidences, since one misread digit spoils the whole value.
+    """
+
+    kind: str
+    text: str
+    canonical: str
+    section: str | None = None
+    jalali: str | None = None
+    valid: bool = True
+    warning: str | None = None
+    start: int = -1
+    end: int = -1
+    box: tuple[int, int, int, int] | None = None
+    confidence: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The export form: None fields, ``valid`` when true and unknown offsets are left out."""
+        out: dict[str, Any] = {
+            "kind": str(self.kind),
+            "text": self.text,
+            "canonical": self.canonical,
+        }
+        if self.section is not None:
+            out["section"] = self.section
+        if self.jalali is not None:
+            out["jalali"] = self.jalali
+        if not self.valid:
+            out["valid"] = False
+        if self.warning is not None:
+            out["warning"] = self.warning
+        if self.start >= 0:
+            out["start"] = self.start
+            out["end"] = self.end
+        if self.box is not None:
+            out["box"] = list(self.box)
+        if self.confidence is not None:
+            out["confidence"] = self.confidence
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Identifier:
+        """Read back what ``to_dict`` wrote (the catalog stores identifiers that way)."""
+        box = data.get("box")
+        if box is not None:
+            box = (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
+        return cls(
+            kind=str(data["kind"]),
+            text=data["text"],
+            canonical=data["canonical"],
+            section=data.get("section"),
+            jalali=data.get("jalali"),
+            valid=data.get("valid", True),
+            warning=data.get("warning"),
+            start=data.get("start", -1),
+            end=data.get("end", -1),
+            box=box,
+            confidence=data.get("confidence"),
+        )
+
+
+# --- cleaning --------------------------------------------------------------------------
+# Every step either maps one character to one character or only deletes characters, so
+# positions in the cleaned text map back to the original (see _clean_with_offsets).
+
+_DELETE_TABLE = dict.fromkeys(map(ord, BIDI_MARKS + "\u200d\u200b"))
+_TATWEEL_BETWEEN_DIGITS_RE = re.compile(r"(?<=\d)\u0640(?=\u0640*\d)")
+_SEPARATOR_TABLE = str.maketrans(
+    {
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2212": "-", "\u2044": "/", "\u2215": "/", "\u066b": ".", "\u066c": ",",
+        "\u060c": ",", "\u200c": " ", "\u00a0": " ", "\u2007": " ", "\u2009": " ",
+        "\u202f": " ", "\t": " ", "\r": " ", "\x0b": " ", "\x0c": " ",
+    }
+)  # fmt: skip
+_MARKS_RE = re.compile("[\u064b-\u065f\u0670\u0640]")
+
+
+def _delete_invisible(text: str) -> str:
+    return text.translate(_DELETE_TABLE)
+
+
+def _tatweel_as_hyphen(text: str) -> str:
+    # Persian typists use tatweel as a dash between digit groups (۰۸ـ۰۳).
+    return _TATWEEL_BETWEEN_DIGITS_RE.sub("-", text)
+
+
+def _fold_separators(text: str) -> str:
+    return text.translate(_SEPARATOR_TABLE)
+
+
+def _delete_marks(text: str) -> str:
+    return _MARKS_RE.sub("", text)
+
+
+#: Extraction cleaning, in order. Unlike ``normalize`` it keeps case, lines and spacing.
+CLEAN_STEPS: list[tuple[str, Callable[[str], str]]] = [
+    ("invisible_marks", _delete_invisible),
+    ("arabic_letters", fold_letters),
+    ("digits", fold_digits),
+    ("tatweel_as_hyphen", _tatweel_as_hyphen),
+    ("separators", _fold_separators),
+    ("diacritics_and_tatweel", _delete_marks),
+]
+
+
+def clean_text(text: str) -> str:
+    """Text ready for the identifier patterns: ASCII digits, Persian letters, no bidi marks."""
+    for _name, step in CLEAN_STEPS:
+        text = step(text)
+    return text
+
+
+def _clean_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``clean_text`` plus, for each cleaned character, its index in ``text``."""
+    offsets = list(range(len(text)))
+    for _name, step in CLEAN_STEPS:
+        after = step(text)
+        if len(after) != len(text):
+            kept, j = [], 0
+            for char in after:  # a pure deletion: ``after`` is a subsequence of ``text``
+                while text[j] != char:
+                    j += 1
+                kept.append(offsets[j])
+                j += 1
+            offsets = kept
+        text = after
+    return text, offsets
+
+
+# --- checks ----------------------------------------------------------------------------
+
+
+def national_id_valid(s: str) -> bool:
+    """Iranian national id checksum (کد ملی): ten digits, last one a mod-11 check digit."""
+    s = fold_digits(s)
+    if len(s) != 10 or not s.isascii() or not s.isdigit() or len(set(s)) == 1:
+        return False
+    digits = [int(c) for c in s]
+    rest = sum(d * (10 - i) for i, d in enumerate(digits[:9])) % 11
+    return digits[9] == rest if rest < 2 else digits[9] == 11 - rest
+
+
+def postal_code_warning(s: str) -> str | None:
+    """Why a postal code looks wrong (None when it looks right); a warning, never a drop."""
+    s = fold_digits(s)
+    if len(s) != 10 or not s.isascii() or not s.isdigit():
+        return "postal code must be 10 digits"
+    if "0" in s[:5] or "2" in s[:5]:
+        return "postal code has 0 or 2 in its first five digits"
+    return None
+
+
+def jalali_to_iso(y: int, m: int, d: int) -> str | None:
+    """ISO Gregorian date of a Jalali date, None when invalid or outside 1300-1405."""
+    if not JALALI_MIN_YEAR <= y <= JALALI_MAX_YEAR:
+        return None
+    try:
+        return jdatetime.date(y, m, d).togregorian().isoformat()
+    except ValueError:
+        return None
+
+
+def _gregorian_to_jalali(y: int, m: int, d: int) -> str | None:
+    try:
+        jalali = jdatetime.date.fromgregorian(year=y, month=m, day=d)
+    except ValueError:
+        return None
+    if not JALALI_MIN_YEAR <= jalali.year <= JALALI_MAX_YEAR:
+        return None
+    return f"{jalali.year:04d}/{jalali.month:02d}/{jalali.day:02d}"
+
+
+def _parse_date(a: str, b: str, c: str) -> tuple[str, str] | None:
+    """(ISO Gregorian, Jalali y/m/d) of three digit groups in written order, or None.
+
+    The year is the 4-digit group (first: y/m/d; last: d/m/y, which is also what a
+    reversed RTL date looks like); with 2-digit years the group above 31 is the year,
+    else y/m/d is tried first. Two-digit years mean 13xx.
+    """
+    orders: list[tuple[str, str, str]] = []
+    if len(a) == 4:
+        orders.append((a, b, c))
+    if len(c) == 4:
+        orders.append((c, b, a))
+    if not orders:
+        if len(a) == 2 and int(a) > 31:
+            orders.append((a, b, c))
+        elif len(c) == 2 and int(c) > 31:
+            orders.append((c, b, a))
+        else:
+            if len(a) == 2:
+                orders.append((a, b, c))
+            if len(c) == 2:
+                orders.append((c, b, a))
+    for y, m, d in orders:
+        if len(d) > 2:
+            continue
+        year, month, day = int(y), int(m), int(d)
+        if len(y) == 2:
+            year += 1300
+        if JALALI_MIN_YEAR <= year <= JALALI_MAX_YEAR:
+            iso = jalali_to_iso(year, month, day)
+            if iso is not None:
+                return iso, f"{year:04d}/{month:02d}/{day:02d}"
+        elif len(y) == 4 and 1900 <= year <= 2100:
+            jalali = _gregorian_to_jalali(year, month, day)
+            if jalali is not None:
+                return f"{year:04d}-{month:02d}-{day:02d}", jalali
+    return None
+
+
+# --- patterns (on cleaned text) --------------------------------------------------------
+
+_FLAGS = re.IGNORECASE
+_GAP = r"[ ]{0,4}(?:[:;.\-]{1,2}[ ]{0,4})?(?:\n[ ]{0,4})?"
+_GROUPS = r"\d+(?:[ ]?[-/][ ]?\d+)*"
+_SEP_GROUPS = r"\d+(?:[ ]?[-/][ ]?\d+)+"
+_END = r"(?!\d|[ ]?[-/.][ ]?\d)"
+_NUMBER_START = r"(?<![\d/.\-])"
+
+_PLAQUE_HEAD = rf"[پب]لا[کگی](?:[ ]*ثبتی)?(?:[ ]*شماره)?{_GAP}"
+_PLAQUE_FARI_FIRST_RE = re.compile(
+    rf"{_NUMBER_START}(?P<f>\d+(?:\s{{0,3}}(?:و|,)\s{{0,3}}\d+){{0,5}})\s{{0,3}}فرعی"
+    r"\s{0,3}(?:از\s{0,3})?(?P<a>\d+)\s{0,3}اصلی",
+    _FLAGS,
+)
+_PLAQUE_ASLI_FIRST_RE = re.compile(
+    rf"{_NUMBER_START}(?P<a>\d+)\s{{0,3}}اصلی\s{{0,3}}(?:[و,]\s{{0,3}})?(?P<f>\d+)\s{{0,3}}فرعی",
+    _FLAGS,
+)
+_PLAQUE_ASLI_ONLY_RE = re.compile(rf"{_PLAQUE_HEAD}(?P<a>\d+)\s{{0,3}}اصلی", _FLAGS)
+_PLAQUE_SLASH_RE = re.compile(
+    rf"(?:{_PLAQUE_HEAD}|\b(?:registration[ ]+)?plaque(?:[ ]*(?:no\.?|number|\#))?{_GAP})"
+    rf"(?P<a>\d+)[ ]?/[ ]?(?P<f>\d+){_END}",
+    _FLAGS,
+)
+_PLAQUE_ENGLISH_MAIN_RE = re.compile(
+    rf"\bregistration[ ]+plaque(?:[ ]*(?:no\.?|number|\#))?{_GAP}(?P<a>\d+){_END}(?![ ]?/)",
+    _FLAGS,
+)
+_SECTION_RE = re.compile(
+    r"\s{0,3}[,]?\s{0,3}(?:واقع\s{0,3}در\s{0,3})?بخش\s{0,3}(?:ثبتی\s{0,3})?(?:شماره\s{0,3})?"
+    r"[:]?\s{0,3}(?P<s>\d+)(?!\d)"
+    r"|[ ]{0,3},?[ ]{0,3}(?:registration[ ]+)?section[ ]*(?:no\.?[ ]*)?:?[ ]*(?P<s2>\d+)(?!\d)",
+    _FLAGS,
+)
+_UNIT_AFTER_RE = re.compile(r"[ ]{0,3}(?:متر|m2|m²|sq|%|درصد|ریال|تومان|cm|mm)", _FLAGS)
+
+_RENOVATION_HEAD = rf"(?:[کگ]د[ ]*نوسا[زر]ی|renovation[ ]+code){_GAP}"
+_RENOVATION_RE = re.compile(
+    rf"{_RENOVATION_HEAD}(?P<v>{_SEP_GROUPS}|\d{{16}}|\d{{2,3}}(?:[ ]\d{{2,3}}){{5}}){_END}",
+    _FLAGS,
+)
+
+_SPACED_GROUPS = r"\d+(?:(?:[ ]?-[ ]?|[ ])\d+){0,3}"
+_POSTAL_RE = re.compile(
+    rf"(?:[کگ]د[ ]*[پب]ستی|\b(?:postal|post|zip)[ ]*code){_GAP}(?P<v>{_SPACED_GROUPS})",
+    _FLAGS,
+)
+_POSTAL_BARE_RE = re.compile(rf"{_NUMBER_START}(?P<v>\d{{5}}[ ]?-[ ]?\d{{5}}){_END}")
+_PHONE_BEFORE_RE = re.compile(
+    r"(?:تلفن|تلفکس|فکس|نمابر|همراه|موبایل|تماس|\btel\b|phone|fax|mobile)[^\n]{0,25}$", _FLAGS
+)
+_NATIONAL_ID_RE = re.compile(
+    rf"(?:[کگ]د[ ]*ملی|شماره[ ]*ملی|\bnational[ ]*(?:id|code|number)(?:[ ]*no\.?)?)"
+    rf"{_GAP}(?P<v>{_SPACED_GROUPS})",
+    _FLAGS,
+)
+_PERMIT_RE = re.compile(
+    rf"(?:شماره[ ]*[پب]روانه(?:[ ]*ساختمان(?:ی)?)?|[پب]روانه[ ]*ساختمان(?:ی)?[ ]*شماره"
+    rf"|\b(?:building[ ]+)?permit[ ]*(?:no\.?|number|\#)){_GAP}(?P<v>{_GROUPS}){_END}",
+    _FLAGS,
+)
+_FILE_NAMED_RE = re.compile(
+    rf"(?:شماره[ ]*[پب]رونده|\bfile[ ]*(?:no\.?|number|\#)){_GAP}(?P<v>{_GROUPS}){_END}",
+    _FLAGS,
+)
+_FILE_BARE_RE = re.compile(rf"(?<!\w)شماره{_GAP}(?P<v>{_SEP_GROUPS}){_END}", _FLAGS)
+_DATE_RE = re.compile(
+    r"(?<![\d/.\-])(?P<a>\d{1,4})[ ]?(?P<s>[/.\-])[ ]?(?P<b>\d{1,2})[ ]?(?P=s)[ ]?(?P<c>\d{1,4})"
+    + _END
+)
+_DIGITS_RE = re.compile(r"\d+")
+_ARABIC_LETTER_RE = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
+_SPACES_RE = re.compile(r"[ ]+")
+
+
+# --- the page being searched -----------------------------------------------------------
+
+_Group = tuple[str, int, int]  # digits, start, end (cleaned-text positions)
+
+
+@dataclass
+class _Page:
+    clean: str
+    words: Sequence[OcrWord] = ()
+    spans: list[tuple[int, int, int]] = field(default_factory=list)  # start, end, word index
+
+    def is_rtl(self, pos: int) -> bool:
+        """Whether the line around ``pos`` has Arabic-script letters (Tesseract reads it RTL)."""
+        start = self.clean.rfind("\n", 0, pos) + 1
+        end = self.clean.find("\n", pos)
+        return bool(
+            _ARABIC_LETTER_RE.search(self.clean, start, end if end >= 0 else len(self.clean))
+        )
+
+    def words_in(self, start: int, end: int) -> list[int]:
+        return [i for s, e, i in self.spans if s < end and start < e]
+
+    def visual_order(self, groups: Sequence[_Group]) -> list[int] | None:
+        """Left-to-right order of ``groups`` on the page, when each is its own word on one line."""
+        if len(groups) < 2 or not self.spans:
+            return None
+        owners = []
+        for _digits, start, end in groups:
+            found = self.words_in(start, end)
+            if len(found) != 1:
+                return None
+            owners.append(found[0])
+        if len(set(owners)) != len(owners):
+            return None
+        lines = {(self.words[i].block, self.words[i].par, self.words[i].line) for i in owners}
+        if len(lines) != 1:
+            return None
+        return sorted(range(len(groups)), key=lambda k: self.words[owners[k]].left)
+
+
+@dataclass
+class _Match:
+    """Identifiers found on one span (several when one long form lists several فرعی)."""
+
+    start: int
+    end: int
+    found: list[Identifier]
+    flipped: str | None = None  # the A/F plaque read the other way round
+
+
+def _groups(page: _Page, start: int, end: int) -> list[_Group]:
+    return [(m.group(), m.start(), m.end()) for m in _DIGITS_RE.finditer(page.clean, start, end)]
+
+
+def _ident(kind: Kind, start: int, end: int, canonical: str, **extra: Any) -> Identifier:
+    return Identifier(kind=kind, text="", canonical=canonical, start=start, end=end, **extra)
+
+
+def _section_after(page: _Page, pos: int) -> str | None:
+    m = _SECTION_RE.match(page.clean, pos)
+    return (m.group("s") or m.group("s2")) if m else None
+
+
+def _has_unit_after(page: _Page, pos: int) -> bool:
+    return _UNIT_AFTER_RE.match(page.clean, pos) is not None
+
+
+# --- finders, one per kind -------------------------------------------------------------
+
+
+def _find_plaques(page: _Page) -> Iterator[_Match]:
+    for regex in (_PLAQUE_FARI_FIRST_RE, _PLAQUE_ASLI_FIRST_RE):
+        for m in regex.finditer(page.clean):
+            start, end = m.span()
+            section = _section_after(page, end)
+            asli = m.group("a")
+            found = [
+                _ident(Kind.PLAQUE, start, end, f"{asli}/{fari}", section=section)
+                for fari, _s, _e in _groups(page, *m.span("f"))
+            ]
+            yield _Match(start, end, found)
+    for m in _PLAQUE_ASLI_ONLY_RE.finditer(page.clean):
+        start, end = m.start("a"), m.end()
+        yield _Match(
+            start,
+            end,
+            [_ident(Kind.PLAQUE, start, end, m.group("a"), section=_section_after(page, end))],
+        )
+    for m in _PLAQUE_ENGLISH_MAIN_RE.finditer(page.clean):
+        start, end = m.span("a")
+        yield _Match(
+            start,
+            end,
+            [_ident(Kind.PLAQUE, start, end, m.group("a"), section=_section_after(page, end))],
+        )
+    for m in _PLAQUE_SLASH_RE.finditer(page.clean):
+        start, end = m.start("a"), m.end("f")
+        if _has_unit_after(page, end):
+            continue  # 245/50 متر is an area, not a parcel
+        groups = [(m.group("a"), *m.span("a")), (m.group("f"), *m.span("f"))]
+        order = page.visual_order(groups)
+        flipped = None
+        if order is not None:
+            groups = [groups[k] for k in order]
+        elif page.is_rtl(start):
+            flipped = f"{groups[1][0]}/{groups[0][0]}"
+        canonical = f"{groups[0][0]}/{groups[1][0]}"
+        section = _section_after(page, end)
+        yield _Match(
+            start, end, [_ident(Kind.PLAQUE, start, end, canonical, section=section)], flipped
+        )
+
+
+def _shape_score(lengths: Sequence[int]) -> int:
+    return sum(1 for n, want in zip(lengths, RENOVATION_SHAPE, strict=False) if n == want)
+
+
+def _renovation_groups(digits: Sequence[str]) -> tuple[list[str], str | None]:
+    """Renovation-code groups in reading order (region first) and a warning if odd-shaped."""
+    groups = list(digits)
+    if len(groups) == 1 and len(groups[0]) == sum(RENOVATION_SHAPE):
+        run, groups, at = groups[0], [], 0
+        for size in RENOVATION_SHAPE:
+            groups.append(run[at : at + size])
+            at += size
+    lengths = [len(g) for g in groups]
+    if _shape_score(lengths[::-1]) > _shape_score(lengths):
+        groups.reverse()
+        lengths.reverse()
+    fits = len(groups) <= len(RENOVATION_SHAPE) and _shape_score(lengths) == len(groups)
+    return groups, None if fits else "renovation code does not have the 2-2-3-3-3-3 shape"
+
+
+def _find_renovation_codes(page: _Page) -> Iterator[_Match]:
+    for m in _RENOVATION_RE.finditer(page.clean):
+        start, end = m.span("v")
+        groups = _groups(page, start, end)
+        order = page.visual_order(groups)
+        if order is not None:
+            digits = [groups[k][0] for k in order]
+            warning = _renovation_groups(digits)[1]
+        else:
+            digits, warning = _renovation_groups([g[0] for g in groups])
+        if " " in m.group("v") and "-" not in m.group("v") and warning:
+            continue  # space-separated digits are a code only when they have its shape
+        yield _Match(
+            start,
+            end,
+            [_ident(Kind.RENOVATION_CODE, start, end, "-".join(digits), warning=warning)],
+        )
+
+
+def _take_digits(groups: Sequence[_Group], want: int) -> list[_Group] | None:
+    """The leading groups that hold exactly ``want`` digits, if they do."""
+    taken, count = [], 0
+    for group in groups:
+        taken.append(group)
+        count += len(group[0])
+        if count == want:
+            return taken
+        if count > want:
+            return None
+    return None
+
+
+def _postal_match(page: _Page, groups: list[_Group]) -> _Match:
+    start, end = groups[0][1], groups[-1][2]
+    warning: str | None = None
+    order = page.visual_order(groups)
+    if order is not None:
+        groups = [groups[k] for k in order]
+    elif len(groups) == 2 and page.is_rtl(start):
+        written = groups[0][0] + groups[1][0]
+        flipped = groups[1][0] + groups[0][0]
+        written_ok = postal_code_warning(written) is None
+        flipped_ok = postal_code_warning(flipped) is None
+        written_home = written.startswith(HOME_POSTAL_PREFIXES)
+        flipped_home = flipped.startswith(HOME_POSTAL_PREFIXES)
+        if (flipped_ok and not written_ok) or (
+            flipped_ok == written_ok and flipped_home and not written_home
+        ):
+            groups = groups[::-1]
+        elif written_ok == flipped_ok and written_home == flipped_home:
+            warning = "digit groups in a right-to-left line: order assumed as written"
+    canonical = "".join(g[0] for g in groups)
+    problem = postal_code_warning(canonical)
+    return _Match(
+        start,
+        end,
+        [
+            _ident(
+                Kind.POSTAL_CODE,
+                start,
+                end,
+                canonical,
+                valid=problem is None,
+                warning=problem or warning,
+            )
+        ],
+    )
+
+
+def _find_postal_codes(page: _Page) -> Iterator[_Match]:
+    for m in _POSTAL_RE.finditer(page.clean):
+        groups = _take_digits(_groups(page, *m.span("v")), 10)
+        if groups is not None:
+            yield _postal_match(page, groups)
+
+
+def _find_bare_postal_codes(page: _Page) -> Iterator[_Match]:
+    for m in _POSTAL_BARE_RE.finditer(page.clean):
+        line_start = page.clean.rfind("\n", 0, m.start()) + 1
+        if _PHONE_BEFORE_RE.search(page.clean, line_start, m.start()):
+            continue  # 5-5 digits after تلفن are a phone number
+        yield _postal_match(page, _groups(page, *m.span("v")))
+
+
+def _find_national_ids(page: _Page) -> Iterator[_Match]:
+    for m in _NATIONAL_ID_RE.finditer(page.clean):
+        all_groups = _groups(page, *m.span("v"))
+        groups = _take_digits(all_groups, 10)
+        warning = None
+        if groups is None and 8 <= sum(len(g[0]) for g in all_groups) <= 9:
+            groups, warning = all_groups, "national id padded with leading zeros"
+        if groups is None:
+            continue
+        order = page.visual_order(groups)
+        if order is not None:
+            candidates = [[groups[k][0] for k in order]]
+        else:
+            candidates = [[g[0] for g in groups], [g[0] for g in reversed(groups)]]
+        for digits in candidates:
+            canonical = "".join(digits).zfill(10)
+            if national_id_valid(canonical):
+                start, end = groups[0][1], groups[-1][2]
+                yield _Match(
+                    start, end, [_ident(Kind.NATIONAL_ID, start, end, canonical, warning=warning)]
+                )
+                break
+
+
+def _numbered(page: _Page, kind: Kind, m: re.Match[str]) -> _Match | None:
+    """A file or permit number: digits and separators as written, never a date or an area."""
+    start, end = m.span("v")
+    value = _SPACES_RE.sub("", m.group("v"))
+    parts = re.split(r"([-/])", value)
+    digits, seps = parts[0::2], parts[1::2]
+    if len(digits) == 3 and _parse_date(*digits) is not None:
+        return None
+    if _has_unit_after(page, end):
+        return None
+    groups = _groups(page, start, end)
+    order = page.visual_order(groups)
+    if order is not None:
+        digits = [digits[k] for k in order]
+    elif len(digits) == 2 and page.is_rtl(start) and len(digits[0]) == 2 and len(digits[1]) >= 3:
+        digits.reverse()  # the 2-digit year comes last: ۸۶/۱۲۳۴۵ is a reversed ۱۲۳۴۵/۸۶
+    canonical = digits[0] + "".join(sep + d for sep, d in zip(seps, digits[1:], strict=True))
+    return _Match(start, end, [_ident(kind, start, end, canonical)])
+
+
+def _find_permit_numbers(page: _Page) -> Iterator[_Match]:
+    for m in _PERMIT_RE.finditer(page.clean):
+        if (found := _numbered(page, Kind.PERMIT_NUMBER, m)) is not None:
+            yield found
+
+
+def _find_file_numbers(page: _Page) -> Iterator[_Match]:
+    for regex in (_FILE_NAMED_RE, _FILE_BARE_RE):
+        for m in regex.finditer(page.clean):
+            if (found := _numbered(page, Kind.FILE_NUMBER, m)) is not None:
+                yield found
+
+
+def _find_dates(page: _Page) -> Iterator[_Match]:
+    for m in _DATE_RE.finditer(page.clean):
+        parsed = _parse_date(m.group("a"), m.group("b"), m.group("c"))
+        if parsed is not None:
+            iso, jalali = parsed
+            start, end = m.span()
+            yield _Match(start, end, [_ident(Kind.DATE, start, end, iso, jalali=jalali)])
+
+
+#: Finders by priority: a later finder's match overlapping an earlier one is dropped, so
+#: ``پلاک ثبتی شماره ۴۵/۱۲۳`` is a plaque and not also a file number.
+_FINDERS: list[tuple[str, Callable[[_Page], Iterator[_Match]]]] = [
+    ("renovation_code", _find_renovation_codes),
+    ("national_id", _find_national_ids),
+    ("postal_code", _find_postal_codes),
+    ("plaque", _find_plaques),
+    ("permit_number", _find_permit_numbers),
+    ("file_number", _find_file_numbers),
+    ("bare_postal_code", _find_bare_postal_codes),
+    ("date", _find_dates),
+]
+
+
+def _reconcile_plaques(matches: list[_Match]) -> None:
+    """Flip an RTL ``A/F`` plaque whose reverse is a long-form plaque on the same page."""
+    long_forms = {
+        i.canonical for m in matches if m.flipped is None for i in m.found if i.kind == Kind.PLAQUE
+    }
+    for m in matches:
+        if m.flipped and m.flipped in long_forms and m.found[0].canonical not in long_forms:
+            m.found = [replace(m.found[0], canonical=m.flipped)]
+
+
+# --- words -----------------------------------------------------------------------------
+
+
+def text_from_words(words: Sequence[OcrWord]) -> str:
+    """Page text from OCR words: spaces within a line, newlines between lines."""
+    lines: list[list[str]] = []
+    last: tuple[int, int, int] | None = None
+    for word in words:
+        if not word.text.strip():
+            continue
+        key = (word.block, word.par, word.line)
+        if key != last:
+            lines.append([])
+            last = key
+        lines[-1].append(word.text.strip())
+    return "\n".join(" ".join(line) for line in lines)
+
+
+def _align_words(clean: str, words: Sequence[OcrWord]) -> list[tuple[int, int, int]]:
+    """Where each OCR word sits in the cleaned page text (words not found are skipped)."""
+    spans, cursor = [], 0
+    for index, word in enumerate(words):
+        needle = clean_text(word.text).strip()
+        if not needle:
+            continue
+        pos = clean.find(needle, cursor, cursor + len(needle) + 64)
+        if pos >= 0:
+            spans.append((pos, pos + len(needle), index))
+            cursor = pos + len(needle)
+    return spans
+
+
+def _box_and_confidence(
+    page: _Page, start: int, end: int
+) -> tuple[tuple[int, int, int, int] | None, float | None]:
+    covered = [page.words[i] for i in page.words_in(start, end)]
+    if not covered:
+        return None, None
+    left = min(w.left for w in covered)
+    top = min(w.top for w in covered)
+    right = max(w.left + w.width for w in covered)
+    bottom = max(w.top + w.height for w in covered)
+    confs = [float(w.conf) for w in covered if w.conf >= 0]
+    return (left, top, right - left, bottom - top), (min(confs) if confs else None)
+
+
+# --- public verbs ----------------------------------------------------------------------
+
+
+def extract(text: str, words: Sequence[OcrWord] | None = None) -> list[Identifier]:
+    """Every identifier in ``text``, in page order.
+
+    ``words`` (OCR words with boxes and confidences) are optional: given, they put a box
+    and a confidence on each identifier and settle the order of digit groups that OCR
+    split into separate words. With an empty ``text`` the text is built from ``words``.
+    """
+    words = words or ()
+    if not text and words:
+        text = text_from_words(words)
+    clean, offsets = _clean_with_offsets(text)
+    page = _Page(clean, words, _align_words(clean, words) if words else [])
+    accepted: list[_Match] = []
+    for _name, finder in _FINDERS:
+        for match in finder(page):
+            if not any(match.start < m.end and m.start < match.end for m in accepted):
+                accepted.append(match)
+    _reconcile_plaques(accepted)
+    found = []
+    for match in sorted(accepted, key=lambda m: m.start):
+        start, end = offsets[match.start], offsets[match.end - 1] + 1
+        box, confidence = _box_and_confidence(page, match.start, match.end)
+        for ident in match.found:
+            found.append(
+                replace(
+                    ident,
+                    text=display(text[start:end]),
+                    start=start,
+                    end=end,
+                    box=box,
+                    confidence=confidence,
+                )
+            )
+    return found
+
+
+_KIND_ALIASES = {"renovation": Kind.RENOVATION_CODE, "postal": Kind.POSTAL_CODE, "permit": Kind.PERMIT_NUMBER,
+                 "file": Kind.FILE_NUMBER}  # fmt: skip
+_PLAQUE_QUERY_RE = re.compile(r"(?P<a>\d+)(?:[ ]*[/\-][ ]*(?P<f>\d+))?")
+_NUMBER_QUERY_RE = re.compile(r"\d+(?:[ ]*[-/][ ]*\d+)*")
+
+
+def canonical_query(kind: str, value: str) -> str:
+    """The canonical form of a value a planner typed (``--plaque ۴۵/۱۲۳`` → ``45/123``).
+
+    ``kind`` is an identifier kind; CLI spellings (``renovation-code``) are accepted.
+    Raises ``IdentifierError`` when the value cannot be that kind of identifier.
+    """
+    key = kind.strip().lower().replace("-", "_")
+    try:
+        which = _KIND_ALIASES.get(key) or Kind(key)
+    except ValueError:
+        raise IdentifierError(f"unknown identifier kind {kind!r}") from None
+    clean = " ".join(clean_text(value).split())
+    if which is Kind.PLAQUE:
+        long_form = [i for i in extract(value) if i.kind == Kind.PLAQUE]
+        if long_form:
+            return long_form[0].canonical
+        m = _PLAQUE_QUERY_RE.fullmatch(clean)
+        if m is None:
+            raise IdentifierError(f"a plaque is A/F (اصلی/فرعی) or A, not {value!r}")
+        return f"{m['a']}/{m['f']}" if m["f"] else m["a"]
+    if which is Kind.RENOVATION_CODE:
+        groups, _warning = _renovation_groups(_DIGITS_RE.findall(clean))
+        if not groups or not re.fullmatch(r"[\d\-/ ]+", clean):
+            raise IdentifierError(
+                f"a renovation code is digit groups such as 08-03-123-012-000-000, not {value!r}"
+            )
+        return "-".join(groups)
+    if which is Kind.POSTAL_CODE:
+        digits = re.sub(r"[ \-]", "", clean)
+        if len(digits) != 10 or not digits.isdigit():
+            raise IdentifierError(f"a postal code has 10 digits, not {value!r}")
+        return digits
+    if which is Kind.NATIONAL_ID:
+        digits = re.sub(r"[ \-]", "", clean)
+        if digits.isdigit() and 8 <= len(digits) <= 10 and national_id_valid(digits.zfill(10)):
+            return digits.zfill(10)
+        raise IdentifierError(f"{value!r} is not a valid national id (10 digits, checksum)")
+    if which is Kind.DATE:
+        m = _DATE_RE.fullmatch(clean)
+        parsed = _parse_date(m["a"], m["b"], m["c"]) if m else None
+        if parsed is None:
+            raise IdentifierError(f"{value!r} is not a date such as 1384/06/12 or 2005-09-03")
+        return parsed[0]
+    if not _NUMBER_QUERY_RE.fullmatch(clean):
+        raise IdentifierError(
+            f"a {which.value.replace('_', ' ')} is digits and / or -, not {value!r}"
+        )
+    return clean.replace(" ", "")
