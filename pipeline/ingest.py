@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.catalog import Catalog, PageRecord
+from ocr.page import PageOptions
 from ocr.tools import check_environment
 from pipeline.discover import Ignored, discover
 from pipeline.ledger import Plan, ledger
@@ -20,7 +21,7 @@ from pipeline.options import IngestOptions
 from pipeline.progress import QuietReporter, Reporter
 from pipeline.runner import run_local
 from pipeline.store import write_image, write_words
-from pipeline.task import PageResult
+from pipeline.task import PageRef, PageResult
 
 log = logging.getLogger("parvandeh.ingest")
 
@@ -76,14 +77,21 @@ def plan_run(catalog: Catalog, paths: Iterable[Path], options: IngestOptions, ru
     return ledger(catalog, found, run_id=run_id, retry_failed=options.retry_failed)
 
 
+Runner = Callable[[list[PageRef], PageOptions], Iterator[PageResult]]
+
+
 def ingest(
     paths: list[Path],
     options: IngestOptions,
     *,
     reporter: Reporter | None = None,
-    results: Iterator[PageResult] | None = None,
+    runner: Runner | None = None,
 ) -> IngestSummary:
-    """Ingest `paths` into `options.archive`; safe to re-run and to interrupt."""
+    """Ingest `paths` into `options.archive`; safe to re-run and to interrupt.
+
+    `runner` turns page references into results (default: the local process pool);
+    whatever runs the pages, this process alone writes the catalog.
+    """
     reporter = reporter or QuietReporter()
     check_environment(options.langs)
     archive = options.archive
@@ -98,7 +106,10 @@ def ingest(
             summary.quarantined = list(plan.quarantined)
             summary.pages_queued = len(plan.pages)
             reporter.start(len(plan.pages))
-            stream = results if results is not None else run_local(plan.pages, options.page_options(), jobs=options.workers)
+            if runner is None:
+                stream = run_local(plan.pages, options.page_options(), jobs=options.workers)
+            else:
+                stream = runner(plan.pages, options.page_options())
             for result in stream:
                 written = write_result(catalog, archive, result, run_id, keep_images=options.keep_images)
                 summary.pages_done += written
