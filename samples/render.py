@@ -167,28 +167,29 @@ class PageWriter:
             self._put(row, self._x("start", self.left, self.right), self.y + face.size * 1.15,
                       face, "start")
             self.y += step
-        self.y += face.size // 3
+        self.y += round(face.size) // 3
 
     def columns(self, cols: Sequence[Sequence[str]], *, weights: Sequence[float] | None = None,
-                font: str | None = None, size: int | None = None, align: str = "start",
+                fonts: Sequence[tuple[str, int]] | None = None, align: str = "start",
                 spacing: float = 1.6, reserve: int = 0) -> list[Box]:
         """Side-by-side blocks, the first one where reading starts; returns their boxes."""
-        face = self._font(font, size)
-        step = round(face.size * spacing)
-        self._need(step * max(len(c) for c in cols), reserve)
+        faces = [load_font(*f) for f in fonts] if fonts else [self._font(None, None)] * len(cols)
+        step = round(max(f.size for f in faces) * spacing)
+        depth = step * max(len(c) for c in cols)
+        self._need(depth, reserve)
         weights = weights or [1.0] * len(cols)
         edges = [0.0]
         for w in weights:
             edges.append(edges[-1] + w / sum(weights))
         boxes: list[Box] = []
-        for i, col in enumerate(cols):
+        for i, (col, face) in enumerate(zip(cols, faces, strict=True)):
             a, b = (1 - edges[i + 1], 1 - edges[i]) if self.style.rtl else (edges[i], edges[i + 1])
             left, right = round(self.left + a * self.width), round(self.left + b * self.width)
             for j, text in enumerate(col):
                 self._put(text, self._x(align, left, right), self.y + j * step + face.size * 1.15,
                           face, align)
-            boxes.append((left, self.y, right, self.y + step * len(col)))
-        self.y += step * max(len(c) for c in cols)
+            boxes.append((left, self.y, right, self.y + depth))
+        self.y += depth
         return boxes
 
     def table_row(self, cells: Sequence[str], *, weights: Sequence[float] | None = None,

@@ -124,7 +124,9 @@ LETTERHEAD_UNITS = (
     "اداره کنترل ساختمان",
     "دبیرخانه کمیسیون ماده صد",
 )
+LETTER_NUMBERS = ("شماره: {letter_no}", "تاریخ: {date}")
 ATTACHMENT = ("پیوست: ندارد", "پیوست: دارد")
+SUBJECT = "موضوع: "
 
 ADDRESSEES = (
     "ریاست محترم اداره ثبت اسناد و املاک کرج",
@@ -157,7 +159,7 @@ LETTER_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
             "نقشه‌های معماری و سازه توسط مهندس ناظر تأیید و به مهر سازمان نظام مهندسی ممهور گردیده است.",
             "لازم است قبل از صدور پروانه، مفاصاحساب عوارض نوسازی و گواهی عدم خلاف ارائه شود.",
             "ضمناً رعایت عقب‌نشینی به میزان {setback} متر در بر اصلی الزامی است.",
-            "تصویر سند مالکیت و نقشه تفکیکی ملک به پلاک ثبتی {plaque} بخش {section} پیوست می‌باشد.",
+            "تصویر سند مالکیت و نقشه تفکیکی ملک به پلاک ثبتی {plaque} پیوست می‌باشد.",
             "پس از پرداخت عوارض متعلقه، پروانه ساختمانی صادر خواهد شد.",
         ),
     ),
@@ -216,7 +218,29 @@ FOOTER = "نشانی: کرج، بلوار شهید بهشتی، ساختمان �
 
 PERMIT_TITLE = "پروانه ساختمانی"
 APPLICATION_TITLE = "فرم درخواست صدور پروانه ساختمانی"
-FORM_SECTIONS = ("مشخصات مالک", "مشخصات ملک", "مشخصات ساختمان")
+PERMIT_NUMBERS = ("شماره پروانه: {permit_no}", "تاریخ صدور: {date}")
+APPLICATION_NUMBERS = ("شماره پرونده: {file_no}", "تاریخ درخواست: {date}")
+
+# Form rows: a section heading, then (right cell, left cell) pairs or a full-width cell.
+OWNER_SECTION = "مشخصات مالک"
+OWNER_ROWS: tuple[tuple[str, ...], ...] = (
+    ("نام و نام خانوادگی: {owner_name}", "نام پدر: {father}"),
+    ("کد ملی: {nid}", "شماره شناسنامه: {shenasname}"),
+)
+CONTACT_ROW = ("تلفن همراه: {mobile}", "تلفن ثابت: {phone}")
+PARCEL_SECTION = "مشخصات ملک"
+PARCEL_ROWS: tuple[tuple[str, ...], ...] = (
+    ("پلاک ثبتی: {plaque} بخش {section}", "کد نوسازی: {renovation}"),
+    ("کد پستی: {postal}", "منطقه: {region}"),
+    ("نشانی: {address}",),
+)
+BUILDING_SECTION = "مشخصات ساختمان"
+BUILDING_ROWS: tuple[tuple[str, ...], ...] = (
+    ("مساحت عرصه: {plot_area} متر مربع", "زیربنای کل: {area} متر مربع"),
+    ("تعداد طبقات: {floors}", "تعداد واحد: {units}"),
+    ("کاربری: {use}", "عرض گذر: {width} متر"),
+    ("سطح اشغال: {coverage} درصد", "تعداد پارکینگ: {parking}"),
+)
 USES = ("مسکونی", "مسکونی - تجاری", "تجاری", "اداری")
 
 APPLICATION_STATEMENT = (
@@ -238,11 +262,22 @@ PERMIT_NOTES = (
 )
 
 PERMIT_SIGNERS = ("مهندس ناظر", "رئیس اداره صدور پروانه", "مدیر منطقه {region}")
+APPLICANT_SIGNATURE = "امضای درخواست‌کننده"
 
 # --- Article 100 commission rulings (رای کمیسیون ماده صد) -----------------------
 
 RULING_TITLE = "رأی کمیسیون ماده صد قانون شهرداری‌ها"
 RULING_SUBTITLE = "کمیسیون ماده صد شهرداری کرج - شعبه {branch}"
+RULING_OFFICE = "دبیرخانه کمیسیون ماده صد"
+RULING_NUMBERS = ("شماره پرونده: {file_no}", "تاریخ جلسه: {date}")
+RULING_PARTIES = (
+    "مشخصات مالک: {owner} فرزند {father} به کد ملی {nid}",
+    "مشخصات ملک: پلاک ثبتی {plaque} بخش {section} - کد نوسازی: {renovation}",
+    "نشانی ملک: {address} - کد پستی {postal}",
+)
+RULING_REPORT_HEADING = "گزارش شهرداری:"
+RULING_VERDICT_HEADING = "رأی کمیسیون:"
+RULING_STAMP = ("کمیسیون ماده صد", "شهرداری کرج")
 
 VIOLATIONS = (
     "احداث یک طبقه مازاد بر پروانه به مساحت {excess_area} متر مربع",
@@ -274,6 +309,8 @@ EN_HEADER = (
     "Deputy for Urban Planning and Architecture",
 )
 EN_TITLE = "Dossier summary (English translation for the archive)"
+EN_NUMBERS = ("File No. {file_no}", "Date: {date}")
+EN_HISTORY_HEADING = "History"
 EN_FACTS = (
     "Owner: {owner} (father's name {father}), national ID {nid}.",
     "Registration plaque {plaque}, section {section}, {neighbourhood}, Karaj (district {region}).",

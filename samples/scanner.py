@@ -1,0 +1,161 @@
+"""What an old office scanner or photocopier did to a clean page.
+
+Every step is driven by a recorded ``Degradation`` and a seeded generator, so the
+ground truth can say exactly what happened to each page.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from samples.render import PAGE_SIZE, RENDER_DPI
+
+FALSE_DPIS = (72, 96)
+
+
+@dataclass(frozen=True)
+class Degradation:
+    """One page's scanning history, as written to the ground truth.
+
+    ``rotation`` is how far (degrees, counter-clockwise) the sheet lies turned in the
+    file, so turning the image clockwise by it makes the page upright; ``skew`` is a
+    further small counter-clockwise tilt. ``file_dpi`` is what the file's metadata
+    claims (``None`` when it claims nothing); ``dpi`` is the true pixel density.
+    """
+
+    rotation: int = 0
+    skew: float = 0.0
+    dpi: int = 300
+    file_dpi: int | None = 300
+    bitonal: bool = False
+    mode: str = "L"
+    noise: float = 0.0
+    specks: float = 0.0
+    blur: float = 0.0
+    lighting: float = 0.0
+    yellowed: bool = False
+    border: str | None = None
+    punch_holes: int = 0
+    jpeg_quality: int | None = None
+    stamp: bool = False
+    signature: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def scan(page: Image.Image, d: Degradation, rng: np.random.Generator, *,
+         jpeg_roundtrip: bool = False) -> Image.Image:
+    """Degrade a clean 300-dpi RGB page into what the archive's file holds."""
+    image = page if d.mode == "RGB" else page.convert("L")
+    pixels = np.asarray(image, dtype=np.float32)
+    pixels = _age_paper(pixels, d, rng)
+    image = _to_image(pixels)
+    if d.punch_holes:
+        _punch(image, d.punch_holes, rng)
+    if d.skew:
+        white = (255,) * len(image.getbands())
+        image = image.rotate(d.skew, resample=Image.Resampling.BICUBIC,
+                             fillcolor=white if len(white) > 1 else 255)
+    if d.border:
+        _photocopy_band(image, d.border, rng)
+    if d.blur:
+        image = image.filter(ImageFilter.GaussianBlur(d.blur))
+    if d.dpi != RENDER_DPI:
+        size = (round(PAGE_SIZE[0] * d.dpi / RENDER_DPI), round(PAGE_SIZE[1] * d.dpi / RENDER_DPI))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    image = _sensor_noise(image, d, rng)
+    if jpeg_roundtrip and d.jpeg_quality and not d.bitonal:
+        image = _jpeg_roundtrip(image, d.jpeg_quality)
+    if d.rotation:
+        image = image.transpose({90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180,
+                                 270: Image.Transpose.ROTATE_270}[d.rotation])
+    return image
+
+
+def _age_paper(pixels: np.ndarray, d: Degradation, rng: np.random.Generator) -> np.ndarray:
+    """Yellowed stock and a lamp that lit one side of the glass more than the other."""
+    h, w = pixels.shape[:2]
+    if d.yellowed:
+        tint = np.array([1.0, 0.955, 0.84], dtype=np.float32)
+        pixels = pixels * (tint if pixels.ndim == 3 else np.float32(0.95))
+    if d.lighting:
+        angle = rng.uniform(0, 2 * np.pi)
+        ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+        ramp = (xs / w - 0.5) * np.cos(angle) + (ys / h - 0.5) * np.sin(angle) + 0.5
+        shade = 1 - d.lighting * np.clip(ramp, 0, 1) ** 2
+        pixels = pixels * (shade[..., None] if pixels.ndim == 3 else shade)
+    return pixels
+
+
+def _punch(image: Image.Image, count: int, rng: np.random.Generator) -> None:
+    """Binder holes on the binding edge show as dark discs against the scanner lid."""
+    draw = ImageDraw.Draw(image)
+    x = 95 if rng.random() < 0.5 else PAGE_SIZE[0] - 95
+    dark = (35,) * len(image.getbands())
+    centre = PAGE_SIZE[1] / 2 + rng.uniform(-60, 60)
+    spacing = 945  # 80 mm at 300 dpi, the standard two-hole punch
+    for k in range(count):
+        y = centre + (k - (count - 1) / 2) * spacing
+        r = 37
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=dark if len(dark) > 1 else dark[0])
+
+
+def _photocopy_band(image: Image.Image, edge: str, rng: np.random.Generator) -> None:
+    """The dark strip a photocopier leaves where the sheet did not reach the glass edge."""
+    w, h = image.size
+    length = h if edge in ("left", "right") else w
+    depth = rng.uniform(20, 80)  # stays in the margin, so the band hides no print
+    wobble = np.cumsum(rng.normal(0, 1.2, length))
+    wobble = np.convolve(wobble - wobble.mean(), np.ones(31) / 31, mode="same")
+    extent = np.clip(depth + wobble, 8, 130).astype(int)
+    pixels = np.asarray(image).copy()
+    tone = rng.uniform(10, 45)
+    for i, e in enumerate(extent):
+        if edge == "left":
+            pixels[i, :e] = tone
+        elif edge == "right":
+            pixels[i, w - e:] = tone
+        elif edge == "top":
+            pixels[:e, i] = tone
+        else:
+            pixels[h - e:, i] = tone
+    image.paste(Image.fromarray(pixels))
+
+
+def _sensor_noise(image: Image.Image, d: Degradation, rng: np.random.Generator) -> Image.Image:
+    """Gaussian grain, then thresholding for bitonal scans, then dust specks."""
+    pixels = np.asarray(image, dtype=np.float32)
+    if d.noise:
+        grain = rng.normal(0, d.noise, pixels.shape[:2]).astype(np.float32)
+        pixels = pixels + (grain[..., None] if pixels.ndim == 3 else grain)
+    if d.bitonal:
+        pixels = np.where(pixels > 150, 255.0, 0.0).astype(np.float32)
+    if d.specks:
+        h, w = pixels.shape[:2]
+        n = int(d.specks * h * w)
+        ys, xs = rng.integers(0, h - 1, n), rng.integers(0, w - 1, n)
+        values = np.where(rng.random(n) < 0.7, 0.0, 255.0).astype(np.float32)
+        for dy, dx in ((0, 0), (0, 1), (1, 0)):
+            keep = rng.random(n) < (1.0 if dy == dx == 0 else 0.5)
+            pixels[ys[keep] + dy, xs[keep] + dx] = (values[keep, None] if pixels.ndim == 3
+                                                    else values[keep])
+    image = _to_image(pixels)
+    return image.convert("1") if d.bitonal else image
+
+
+def _jpeg_roundtrip(image: Image.Image, quality: int) -> Image.Image:
+    """Scanner firmware that kept its pages as JPEG before they were converted."""
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    buffer.seek(0)
+    with Image.open(buffer) as decoded:
+        return decoded.copy()
+
+
+def _to_image(pixels: np.ndarray) -> Image.Image:
+    return Image.fromarray(np.clip(pixels, 0, 255).round().astype(np.uint8))
