@@ -161,7 +161,7 @@ def search(query: str, archive: Path, dossier: str | None, date_from: str | None
     click.echo(f"{result.total} hit(s) for {query or '(filters)'}")
     for n, hit in enumerate(result.hits, start=offset + 1):
         date = f"  {hit.date}" if hit.date else ""
-        click.echo(f"{n:>3}. {hit.source}  p.{hit.page}  [{hit.dossier}]{date}  score {hit.score:.2f}")
+        click.echo(f"{n:>3}. {hit.source}  p.{hit.page}  [{hit.dossier}]{date}  score {hit.score:.3g}")
         if hit.snippet:
             click.echo(f"     {_render_snippet(hit.snippet) if sys.stdout.isatty() else hit.snippet}")
 

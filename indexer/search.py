@@ -132,7 +132,7 @@ class SqliteSearch:
                 dossier=row["dossier"],
                 page=row["page"],
                 date=row["document_date"],
-                score=round(float(row["score"]), 4),
+                score=float(row["score"]),
                 snippet=snippet(row["text"] or "", query),
                 confidence=row["confidence"],
             )

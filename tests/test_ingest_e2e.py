@@ -55,7 +55,7 @@ def test_pages_keep_their_cleaned_image_and_words(ingested: Path) -> None:
     for image, wordfile, dpi, _rotation in rows:
         assert (ingested / image).stat().st_size > 0
         assert (ingested / wordfile).stat().st_size > 0
-        assert dpi >= 200
+        assert 100 <= dpi <= 600
 
 
 def test_a_phrase_from_the_ground_truth_is_found(ingested: Path, ground_truth: dict) -> None:
