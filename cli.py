@@ -193,6 +193,20 @@ def parcel(plaque: str, archive: Path, as_json: bool) -> None:
         click.echo(f"  {m['date'] or 'undated':<10}  [{m['dossier']}]  {m['source']}  p.{m['page']}  ({m['written']})")
 
 
+@cli.command()
+@archive_option
+@click.option("--backend", type=click.Choice(["elasticsearch"]), required=True, help="Search backend to fill.")
+@click.option("--es-url", envvar="PARVANDEH_ES_URL", required=True, help="Elasticsearch URL, e.g. http://127.0.0.1:9200.")
+@click.option("--index", default="parvandeh-pages", show_default=True, help="Alias that searches use.")
+def reindex(archive: Path, backend: str, es_url: str, index: str) -> None:
+    """Fill the search backend from the catalog (no OCR); the new index is swapped in atomically."""
+    from indexer.elastic import cli_reindex
+
+    _catalog(archive).close()  # a usage error when there is no archive
+    count = cli_reindex(archive, es_url, index)
+    click.echo(f"{count} page(s) indexed into {index} at {es_url}")
+
+
 # -- export and status --------------------------------------------------------------------
 
 

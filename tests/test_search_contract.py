@@ -1,0 +1,396 @@
+"""One search contract, two backends: SQLite FTS5 always, Elasticsearch at PARVANDEH_ES_URL.
+
+The second half unit-tests what `indexer.elastic` decides without a server (mapping, request
+bodies, documents, alias swaps), through the real client over a fake node (tests/fake_es.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer.catalog import Catalog, PageRecord
+from indexer.elastic import (
+    MAX_WINDOW,
+    BackendUnreachable,
+    ElasticSearch,
+    SearchBackendError,
+    alias_actions,
+    build_body,
+    connect,
+    drop_index,
+    index_body,
+    reindex,
+    versioned_name,
+)
+from indexer.normalize import normalize
+from indexer.query import SearchQuery, match_tokens
+from indexer.search import SearchBackend, SearchResult, SqliteSearch
+from tests.fake_es import FakeCluster
+
+ES_URL = os.environ.get("PARVANDEH_ES_URL", "")
+ES_SKIP = ("PARVANDEH_ES_URL not set: start a cluster (docker compose up -d elasticsearch) and "
+           "run PARVANDEH_ES_URL=http://127.0.0.1:9200 scripts/test.sh -m elasticsearch")
+
+# label: (sha, dossier, path shown, page, date, text, identifiers)
+PAGES: dict[str, tuple[str, str, str, int, str | None, str, list[dict[str, Any]]]] = {
+    "A": ("a" * 64, "karaj-1384-0412", "karaj-1384-0412/scan_01.pdf", 1, "2005-09-03",
+          "شهرداری كرج\nدرخواست صدور پروانه ساختمانی برای پلاک ثبتی ۱۲۳ فرعی از ۴۵ اصلی بخش ۱۱\n"
+          "شماره پرونده ۱۲۳۴۵/۸۴\nکمیسیون ماده صد می‌رساند که تخریب لازم است",
+          [{"kind": "plaque", "text": "۱۲۳ فرعی از ۴۵ اصلی", "canonical": "45/123", "section": "11"},
+           {"kind": "file_number", "text": "۱۲۳۴۵/۸۴", "canonical": "12345/84"}]),
+    "B": ("b" * 64, "karaj-1386-0101", "karaj-1386-0101/letter.png", 1, "2007-03-21",
+          "شهرداری کرج\nمعاونت شهرسازی و معماری به استحضار ميرساند پروانه ساختماني شماره ۶۰۷۹ صادر شد\n"
+          "کد پستی ۳۱۴۵۶۷۸۹۱۳",
+          [{"kind": "permit_number", "text": "۶۰۷۹", "canonical": "6079"},
+           {"kind": "postal_code", "text": "۳۱۴۵۶۷۸۹۱۳", "canonical": "3145678913"}]),
+    "C": ("c" * 64, "karaj-1390-0707", "karaj-1390-0707/summary.tif", 1, None,
+          "Summary of the Article 100 commission ruling: demolition of the unauthorised floor.\n"
+          "Registration plaque 45/124\nنوسازی بافت فرسوده، کد نوسازی: ۰۸-۰۳-۱۲۳-۰۱۲-۰۰۰-۰۰۰",
+          [{"kind": "plaque", "text": "45/124", "canonical": "45/124"},
+           {"kind": "renovation_code", "text": "۰۸-۰۳-۱۲۳-۰۱۲-۰۰۰-۰۰۰", "canonical": "08-03-123-012-000-000"}]),
+    "D1": ("d" * 64, "karaj-1388-0230", "karaj-1388-0230/report.pdf", 1, "2009-05-20",
+           "گزارش بازدید از ملک\nمالک به استحضار می رساند که پلاک ١٢٣ فرعی از ٤٥ اصلی مسکونی است",
+           [{"kind": "plaque", "text": "١٢٣ فرعی از ٤٥ اصلی", "canonical": "45/123"}]),
+    "D2": ("d" * 64, "karaj-1388-0230", "karaj-1388-0230/report.pdf", 2, "2009-05-20",
+           "طرح پارکینگ عمومی: پارکینگ طبقاتی، پارکینگ زیرزمینی، پارکینگ حاشیه‌ای و پارکینگ موقت", []),
+    "E": ("e" * 64, "karaj-1391-0815", "karaj-1391-0815/parking.pdf", 1, "2012-11-05",
+          "درخواست مجوز پارکینگ برای ساختمان اداری در خیابان شهید بهشتی و میدان آزادی", []),
+}
+LABELS = {(path, page): label for label, (_s, _d, path, page, *_rest) in PAGES.items()}
+
+
+def build_catalog(path: Path) -> Catalog:
+    """Six finished pages, one source under two dossiers, one page never OCR'd."""
+    cat = Catalog(path)
+    for sha in {p[0] for p in PAGES.values()}:
+        pages = [p for p in PAGES.values() if p[0] == sha]
+        display = pages[0][2]
+        cat.add_source(sha256=sha, kind="pdf", size=1, dpis=[300] * len(pages), first_path=f"/scans/{display}")
+        cat.record_path(path=f"/scans/{display}", display=display, dossier=pages[0][1], sha256=sha, size=1, mtime_ns=1)
+    cat.record_path(path="/copy/letter.png", display="archive-copy/letter.png", dossier="archive-copy",
+                    sha256="b" * 64, size=1, mtime_ns=1)
+    cat.add_source(sha256="f" * 64, kind="pdf", size=1, dpis=[300], first_path="/scans/unread.pdf")
+    cat.record_path(path="/scans/unread.pdf", display="unread.pdf", dossier="karaj-1384-0412", sha256="f" * 64,
+                    size=1, mtime_ns=1)
+    for sha, _dossier, _path, page, date, text, ids in PAGES.values():
+        cat.record_page(PageRecord(sha, page, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0,
+                                   document_date=date, identifiers=ids), run_id=1)
+    return cat
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
+    with build_catalog(tmp_path_factory.mktemp("contract") / "catalog.sqlite") as cat:
+        yield cat
+
+
+@pytest.fixture(scope="module", params=[
+    "sqlite",
+    pytest.param("elasticsearch", marks=[pytest.mark.elasticsearch, pytest.mark.skipif(not ES_URL, reason=ES_SKIP)]),
+])
+def backend(request: pytest.FixtureRequest, catalog: Catalog) -> Iterator[SearchBackend]:
+    if request.param == "sqlite":
+        yield SqliteSearch(catalog)
+        return
+    alias, client = f"parvandeh-test-{uuid.uuid4().hex[:12]}", connect(ES_URL)
+    assert reindex(catalog, url=ES_URL, index=alias, client=client) == len(PAGES)
+    try:
+        yield ElasticSearch(ES_URL, index=alias, client=client)
+    finally:
+        drop_index(alias, client=client)
+
+
+def run(backend: SearchBackend, text: str, **kw: Any) -> SearchResult:
+    return backend.search(SearchQuery.build(text, **kw))
+
+
+def found(backend: SearchBackend, text: str, **kw: Any) -> list[str]:
+    return [LABELS[h.source, h.page] for h in run(backend, text, **kw).hits]
+
+
+# -- the contract -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("كرج", {"A", "B"}), ("کرج", {"A", "B"}),
+    ("ساختماني", {"A", "B"}), ("ساختمانی", {"A", "B"}), ("پروانه ساختمانی", {"A", "B"}),
+    ("123 فرعی", {"A", "D1"}), ("١٢٣ فرعی", {"A", "D1"}), ("۱۲۳ فرعی", {"A", "D1"}),
+    ("6079", {"B"}), ("۶۰۷۹", {"B"}),
+    ("می‌رساند", {"A", "B", "D1"}), ("میرساند", {"A", "B", "D1"}), ("می رساند", {"A", "B", "D1"}),
+])
+def test_spelling_variants_find_the_same_pages(backend: SearchBackend, typed: str, expected: set[str]) -> None:
+    assert set(found(backend, typed)) == expected
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ('"صدور پروانه"', {"A"}), ('"پروانه صدور"', set()), ('"ماده صد"', {"A"}),
+    ("نوساز*", {"C"}), ("پارک*", {"D2", "E"}), ("45/12*", {"C"}),
+    ("تخریب OR demolition", {"A", "C"}), ("پروانه -تخریب", {"B"}), ('شهرداری -"صدور پروانه"', {"B"}),
+])
+def test_phrase_prefix_or_exclusion(backend: SearchBackend, typed: str, expected: set[str]) -> None:
+    assert set(found(backend, typed)) == expected
+
+
+@pytest.mark.parametrize(("text", "ids", "expected"), [
+    ("", (("plaque", "45/123"),), {"A", "D1"}),
+    ("پروانه", (("plaque", "45/123"),), {"A"}),
+    ("", (("postal_code", "3145678913"),), {"B"}),
+    ("", (("permit_number", "6079"),), {"B"}),
+    ("", (("renovation_code", "08-03-123-012-000-000"),), {"C"}),
+    ("", (("plaque", "45/123"), ("file_number", "12345/84")), {"A"}),
+    ("", (("plaque", "99/1"),), set()),
+])
+def test_identifier_filters(backend: SearchBackend, text: str, ids: tuple[tuple[str, str], ...],
+                            expected: set[str]) -> None:
+    assert set(found(backend, text, identifiers=ids)) == expected
+
+
+def test_dossier_and_date_filters(backend: SearchBackend) -> None:
+    assert found(backend, "شهرداری", dossier="karaj-1386-0101") == ["B"]
+    copy = run(backend, "", dossier="archive-copy")  # any path's dossier; the first one shown
+    assert [(LABELS[h.source, h.page], h.dossier) for h in copy.hits] == [("B", "karaj-1386-0101")]
+    assert found(backend, "", dossier="karaj-1388-0230") == ["D1", "D2"]
+    assert found(backend, "شهرداری", date_from="2006-01-01") == ["B"]
+    assert found(backend, "شهرداری", date_to="2006-01-01") == ["A"]
+    assert found(backend, "", date_from="2009-01-01", date_to="2009-12-31") == ["D1", "D2"]
+    assert "C" not in found(backend, "", date_from="1990-01-01")  # undated pages have no date
+
+
+def test_ties_break_by_date_then_source_then_page(backend: SearchBackend) -> None:
+    assert found(backend, "-شهرداری") == ["C", "D1", "D2", "E"]  # only exclusions; C is undated
+
+
+def test_limit_offset_and_total_are_consistent(backend: SearchBackend) -> None:
+    everything = run(backend, "", date_from="2000-01-01", limit=20)
+    assert everything.total == 5 and len(everything.hits) == 5
+    pages = [run(backend, "", date_from="2000-01-01", limit=2, offset=o) for o in (0, 2, 4, 10)]
+    assert [p.total for p in pages] == [5, 5, 5, 5]
+    assert [len(p.hits) for p in pages] == [2, 2, 1, 0]
+    assert [h for p in pages for h in p.hits] == list(everything.hits)
+
+
+def test_result_shape(backend: SearchBackend) -> None:
+    result = run(backend, "کرج", limit=5).to_dict()
+    assert set(result) == {"query", "total", "hits"} and result["query"] == "کرج"
+    assert result["total"] == 2
+    for hit in result["hits"]:
+        assert set(hit) == {"source", "sha256", "dossier", "page", "date", "score", "snippet", "confidence"}
+        assert isinstance(hit["page"], int) and isinstance(hit["score"], float)
+        assert hit["sha256"] in {"a" * 64, "b" * 64} and hit["confidence"] == 88.0
+    json.dumps(result, ensure_ascii=False)
+
+
+def test_ranking_prefers_more_mentions(backend: SearchBackend) -> None:
+    result = run(backend, "پارکینگ")
+    assert [LABELS[h.source, h.page] for h in result.hits] == ["D2", "E"]
+    assert result.hits[0].score > result.hits[1].score
+
+
+def test_snippets_highlight_the_page_spelling(backend: SearchBackend) -> None:
+    snippets = {LABELS[h.source, h.page]: h.snippet for h in run(backend, "کرج").hits}
+    assert "<mark>كرج</mark>" in snippets["A"] and "<mark>کرج</mark>" in snippets["B"]
+    snippets = {LABELS[h.source, h.page]: h.snippet for h in run(backend, "میرساند").hits}
+    assert "<mark>می\u200cرساند</mark>" in snippets["A"] and "<mark>ميرساند</mark>" in snippets["B"]
+    assert "<mark>ساختماني</mark>" in {LABELS[h.source, h.page]: h.snippet for h in run(backend, "ساختمانی").hits}["B"]
+
+
+NASTY = ['"', '""', "*", "(", ")", "-", "--", "NEAR(", "a NEAR b", "AND", "OR", "NOT", "OR OR OR",
+         "پروانه AND OR", '"unbalanced', "^", ":", "text:x", "ids.plaque:45", "{x}", "[", "~", "\\", "/",
+         "'; DROP TABLE pages; --", "1=1 OR 'a'='a'", "-تخریب -demolition", '-"', "\u200c", "\u200f",
+         "\u0640", "%_", "x" * 10_000, " ".join(f"w{i}" for i in range(200)), "پروانه " * 500]
+
+
+@pytest.mark.parametrize("nasty", NASTY, ids=range(len(NASTY)))
+def test_no_input_raises(backend: SearchBackend, nasty: str) -> None:
+    result = run(backend, nasty, limit=3)
+    assert result.total >= len(result.hits) and len(result.hits) <= 3
+
+
+# -- indexer.elastic without a server -----------------------------------------------------
+
+
+def test_mapping_has_the_persian_chain_and_identifier_keywords() -> None:
+    body = index_body()
+    analysis = body["settings"]["analysis"]
+    persian = analysis["analyzer"]["parvandeh_persian"]
+    assert persian["tokenizer"] == "standard"
+    assert persian["filter"] == ["lowercase", "decimal_digit", "arabic_normalization", "persian_normalization"]
+    assert "\\u200C=>" in analysis["char_filter"][persian["char_filter"][0]]["mappings"]
+    props = body["mappings"]["properties"]
+    assert analysis["analyzer"][props["text"]["analyzer"]] == {"type": "custom", "tokenizer": "whitespace"}
+    assert props["text"]["fields"]["fa"]["analyzer"] == "parvandeh_persian"
+    for kind in ("plaque", "renovation_code", "postal_code", "file_number", "permit_number", "national_id"):
+        assert props["ids"]["properties"][kind] == {"type": "keyword"}
+    assert props["date"]["type"] == "date" and props["dossiers"]["type"] == "keyword"
+
+
+def test_char_filter_deletes_exactly_what_normalize_deletes() -> None:
+    rules = index_body()["settings"]["analysis"]["char_filter"]["parvandeh_invisible"]["mappings"]
+    chars = [chr(int(rule[2:6], 16)) for rule in rules]
+    assert all(rule.endswith("=>") for rule in rules)
+    assert all(normalize(f"می{c}رساند") == "میرساند" for c in chars)
+
+
+def _fake_reindex(catalog: Catalog, cluster: FakeCluster, **kw: Any) -> int:
+    return reindex(catalog, index="pp", client=cluster.client(), **kw)
+
+
+def test_documents_hold_query_tokens_and_the_page_spelling(catalog: Catalog) -> None:
+    cluster, seen = FakeCluster(), []
+    assert _fake_reindex(catalog, cluster, batch=4, progress=lambda n, t: seen.append((n, t))) == 6
+    assert seen[-1] == (6, 6)
+    docs = cluster.docs("pp")
+    assert sorted(docs) == sorted(f"{p[0]}-{p[3]}" for p in PAGES.values())  # never the unread page
+    a, b, c = docs["a" * 64 + "-1"], docs["b" * 64 + "-1"], docs["c" * 64 + "-1"]
+    assert a["text"] == " ".join(match_tokens(PAGES["A"][5])) and "کرج" in a["text"].split()
+    assert "كرج" in a["display"] and "می\u200cرساند" in a["display"]
+    assert a["ids"] == {"plaque": ["45/123"], "file_number": ["12345/84"]} and a["date"] == "2005-09-03"
+    assert b["dossier"] == "karaj-1386-0101" and b["dossiers"] == ["archive-copy", "karaj-1386-0101"]
+    assert c["date"] is None and c["source"] == "karaj-1390-0707/summary.tif"
+    d1 = docs["d" * 64 + "-1"]
+    for typed in ("می‌رساند", "ميرساند", "١٢٣ فرعی", "كرج"):
+        for clause in SearchQuery.build(typed).clauses:
+            assert any(f" {' '.join(alt)} " in f" {d1['text']} {d1['extra']} {a['text']} " for alt in clause.alternatives)
+
+
+def test_reindex_swaps_the_alias_atomically_and_drops_the_old_index(catalog: Catalog) -> None:
+    cluster = FakeCluster()
+    _fake_reindex(catalog, cluster)
+    (first,) = cluster.aliases["pp"]
+    assert cluster.indices[first]["body"]["mappings"] == index_body()["mappings"]
+    _fake_reindex(catalog, cluster)
+    (second,) = cluster.aliases["pp"]
+    (swap,) = [r.body["actions"] for r in cluster.of("POST", "/_aliases")][1:]
+    assert swap == [{"remove": {"index": first, "alias": "pp"}}, {"add": {"index": second, "alias": "pp"}}]
+    assert second != first and list(cluster.indices) == [second]
+
+
+def test_reindex_replaces_a_plain_index_squatting_the_alias(catalog: Catalog) -> None:
+    cluster = FakeCluster()
+    cluster.indices["pp"] = {"body": {}, "docs": {}}
+    _fake_reindex(catalog, cluster)
+    assert cluster.of("POST", "/_aliases")[0].body["actions"][0] == {"remove_index": {"index": "pp"}}
+    assert "pp" not in cluster.indices and len(cluster.docs("pp")) == 6
+
+
+def test_reindex_retries_rejected_documents(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeps: list[float] = []
+    monkeypatch.setattr("elasticsearch.helpers.actions.time.sleep", sleeps.append)
+    cluster = FakeCluster(item_errors={"a" * 64 + "-1": (429, "es_rejected_execution_exception")})
+    assert _fake_reindex(catalog, cluster) == 6
+    assert sleeps and "a" * 64 + "-1" in cluster.docs("pp")
+
+
+def test_a_refused_document_fails_clearly_and_keeps_the_old_index(catalog: Catalog) -> None:
+    cluster = FakeCluster()
+    _fake_reindex(catalog, cluster)
+    before = set(cluster.indices)
+    cluster.item_errors["c" * 64 + "-1"] = (400, "mapper_parsing_exception")
+    with pytest.raises(SearchBackendError, match=r"page c{64}-1 \(status 400\): mapper_parsing_exception"):
+        _fake_reindex(catalog, cluster)
+    assert set(cluster.indices) == before and cluster.aliases["pp"] == before
+
+
+def test_alias_actions_and_versioned_names() -> None:
+    assert alias_actions("pp", "pp-v2") == [{"add": {"index": "pp-v2", "alias": "pp"}}]
+    assert alias_actions("pp", "pp-v2", ["pp-v1", "pp-v2"]) == [
+        {"remove": {"index": "pp-v1", "alias": "pp"}}, {"add": {"index": "pp-v2", "alias": "pp"}}]
+    name = versioned_name("parvandeh-pages", at=1_700_000_000.25)
+    assert name == "parvandeh-pages-v20231114221320250000" and name == name.lower()
+    assert versioned_name("p", at=1.0) < versioned_name("p", at=2.0)
+
+
+def _leaves(body: dict[str, Any], key: str) -> list[Any]:
+    found_: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            found_.extend(v for k, v in node.items() if k == key)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(body)
+    return found_
+
+
+def test_build_body_clauses() -> None:
+    must = build_body(SearchQuery.build("پروانه ساختماني"))["query"]["bool"]["must"]
+    assert [m["multi_match"]["query"] for m in must] == ["پروانه", "ساختمانی"]
+    assert all(m["multi_match"]["type"] == "phrase" and m["multi_match"]["fields"] == ["text", "extra^0.6"] for m in must)
+    assert _leaves(build_body(SearchQuery.build('"صدور پروانه"')), "query")[-1] == "صدور پروانه"
+    (joined,) = build_body(SearchQuery.build("می رساند"))["query"]["bool"]["must"]
+    assert [a["multi_match"]["query"] for a in joined["bool"]["should"]] == ["می رساند", "میرساند"]
+    assert _leaves(build_body(SearchQuery.build("نوساز*")), "prefix") == [{"text": {"value": "نوساز"}},
+                                                                        {"extra": {"value": "نوساز", "boost": 0.6}}]
+    (multi,) = build_body(SearchQuery.build("45/12*"))["query"]["bool"]["must"]
+    assert multi["multi_match"]["type"] == "phrase_prefix" and multi["multi_match"]["query"] == "45 12"
+    (either,) = build_body(SearchQuery.build("تخریب OR demolition"))["query"]["bool"]["must"]
+    assert either["bool"]["minimum_should_match"] == 1 and len(either["bool"]["should"]) == 2
+    only_not = build_body(SearchQuery.build("-تخریب"))["query"]["bool"]
+    assert only_not["must"] == [] and only_not["filter"] == [{"match_all": {}}] and len(only_not["must_not"]) == 1
+
+
+def test_build_body_filters_order_and_paging() -> None:
+    q = SearchQuery.build("", identifiers=(("plaque", "45/123"), ("x.y*", "1")), dossier="karaj-1384-0412",
+                          date_from="2005-01-01", date_to="2006-01-01", limit=5, offset=10)
+    body = build_body(q)
+    assert body["query"]["bool"]["filter"] == [
+        {"term": {"ids.plaque": "45/123"}}, {"match_none": {}}, {"term": {"dossiers": "karaj-1384-0412"}},
+        {"range": {"date": {"gte": "2005-01-01", "lte": "2006-01-01"}}}]
+    assert body["sort"] == [{"_score": {"order": "desc"}}, {"date": {"order": "asc", "missing": "_first"}},
+                            {"source": {"order": "asc"}}, {"page": {"order": "asc"}}]
+    assert (body["from"], body["size"], body["track_total_hits"]) == (10, 5, True)
+    deep = build_body(SearchQuery.build("x", offset=MAX_WINDOW - 2, limit=20))
+    assert (deep["from"], deep["size"]) == (MAX_WINDOW - 2, 2)
+    assert build_body(SearchQuery.build("x", offset=10**6))["size"] == 0
+
+
+@pytest.mark.parametrize("nasty", NASTY, ids=range(len(NASTY)))
+def test_build_body_never_hands_user_text_to_a_parser(nasty: str) -> None:
+    text = json.dumps(build_body(SearchQuery.build(nasty)))
+    assert not any(k in text for k in ('"query_string"', '"simple_query_string"', '"regexp"', '"wildcard"', '"script"'))
+
+
+def test_search_maps_the_response_and_highlights() -> None:
+    cluster = FakeCluster(indices={"pp-v1": {"body": {}, "docs": {}}}, aliases={"pp": {"pp-v1"}})
+    cluster.search_response = {"hits": {"total": {"value": 7, "relation": "eq"}, "hits": [{"_score": 1.234567, "_source": {
+        "source": "karaj-1384-0412/scan_01.pdf", "sha256": "a" * 64, "dossier": "karaj-1384-0412", "page": 1,
+        "date": "2005-09-03", "confidence": 88.0, "display": PAGES["A"][5]}}]}}
+    q = SearchQuery.build("کرج", limit=1)
+    result = ElasticSearch(index="pp", client=cluster.client()).search(q)
+    assert cluster.of("POST", "/pp/_search")[0].body == json.loads(json.dumps(build_body(q)))
+    assert result.total == 7 and result.hits[0].score == 1.2346 and result.hits[0].date == "2005-09-03"
+    assert "<mark>كرج</mark>" in result.hits[0].snippet
+
+
+def test_search_without_searchable_text_asks_nothing() -> None:
+    cluster = FakeCluster()
+    assert ElasticSearch(index="pp", client=cluster.client()).search(SearchQuery.build('"*"')).total == 0
+    assert cluster.requests == []
+
+
+def test_errors_are_typed_and_say_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(BackendUnreachable, match=f"127.0.0.1:{port}"):
+        ElasticSearch(f"http://127.0.0.1:{port}").search(SearchQuery.build("کرج"))
+    with pytest.raises(SearchBackendError, match="run `parvandeh reindex"):
+        ElasticSearch(index="missing", client=FakeCluster().client()).search(SearchQuery.build("کرج"))
+    old_server = FakeCluster(answer_all=(400, "media_type_header_exception"))
+    with pytest.raises(SearchBackendError, match=r"elasticsearch>=8.12,<9"):
+        ElasticSearch(index="pp", client=old_server.client()).search(SearchQuery.build("کرج"))
+    monkeypatch.delenv("PARVANDEH_ES_URL", raising=False)
+    with pytest.raises(SearchBackendError, match="PARVANDEH_ES_URL"):
+        ElasticSearch()
