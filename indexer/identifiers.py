@@ -19,6 +19,21 @@ reversed group order. The true order is restored, in this order of trust:
 
 Only lines that contain Arabic-script letters are treated as right-to-left; Latin lines
 keep the order written. Where nothing decides, the written order is kept.
+
+OCR output as it really comes is read too, with the words' boxes when they are given:
+
+* a right-to-left line that Tesseract listed in another order (Latin garbage on it makes
+  it read the line left to right) is put back in the order of its boxes;
+* a number OCR split into several words is put together in page order (``۰-۱۴۰-۲۰۰-۰۳-۰۵
+  ۰۰۰-۰۰``), each cut either inside a group or between two, whichever gives the value's
+  shape;
+* labels with OCR slips (``aS نوسازی``, ``کذ پستی``, ``شمازه``, ``خرعی``) and with ملک / آن
+  before the value; نوسازی, پستی and ملی stand alone when کد was lost;
+* slips with one reading only are repaired, with a ``warning`` saying so: a lost ۰ of a
+  group of zeros, ``/`` read as ``۱`` or echoed in file numbers and dates, a year read
+  with an extra digit (a date on the page says which), a comma read as a leading ۰.
+  Anything else that does not have its kind's form is kept with ``valid=False``, for QA
+  and for dossier consensus (``indexer.consensus``), which corrects misread digits.
 """
 
 from __future__ import annotations
@@ -27,6 +42,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import product
 from typing import Any, Protocol
 
 import jdatetime
@@ -43,6 +59,8 @@ __all__ = [
     "clean_text",
     "extract",
     "jalali_to_iso",
+    "mask_national_id",
+    "mask_personal",
     "national_id_valid",
     "postal_code_warning",
     "text_from_words",
@@ -312,23 +330,42 @@ def _parse_date(a: str, b: str, c: str) -> tuple[str, str] | None:
 # --- patterns (on cleaned text) --------------------------------------------------------
 
 _FLAGS = re.IGNORECASE
-_GAP = r"[ ]{0,4}(?:[:;.\-]{1,2}[ ]{0,4})?(?:\n[ ]{0,4})?"
+#: Between a label and its value: spaces, a colon (OCR sometimes doubles it), a line break.
+_GAP = r"(?:[ ]{0,4}[:;.,\-]{1,2}){0,2}[ ]{0,4}(?:\n[ ]{0,4})?"
+#: "of the property" / "its" between a label and its value (کد نوسازی ملک …, کد پستی آن …).
+_OF = r"(?:(?:ملک|[اآ]ن)[ ]{0,3}:?[ ]{0,3}(?:\n[ ]{0,4})?)?"
 _GROUPS = r"\d+(?:[ ]?[-/][ ]?\d+)*"
 _SEP_GROUPS = r"\d+(?:[ ]?[-/][ ]?\d+)+"
 _END = r"(?!\d|[ ]?[-/.][ ]?\d)"
 _NUMBER_START = r"(?<![\d/.\-])"
+#: One number as OCR may split it: up to six words of digits, ``-`` and ``/`` (spaces
+#: around a separator belong to the word).
+_TOKEN = r"[\-/]?\d[\d\-/]*(?:[ ]?[\-/][ ]?\d[\d\-/]*)*"
+_RUN = rf"{_TOKEN}(?:[ ]{_TOKEN}){{0,5}}"
 
-_PLAQUE_HEAD = rf"[پب]لا[کگی](?:[ ]*ثبتی)?(?:[ ]*شماره)?{_GAP}"
+# Labels, with the OCR slips seen on scans: ف read as خ, ص as ض, ر as ز, د as ذ, and کد
+# lost or read as Latin letters (aS, oF, 35) in front of نوسازی, پستی and ملی; those three
+# words are specific enough to stand alone before a value that must pass its own checks.
+_FARI = r"[فخ]رع[یي]"
+_ASLI = r"ا[صض]ل[یي]"
+_NUMBER_WORD = r"شن?[مفه][اآ][رز]ه"
+_KAD = r"[کگ][دذ]"
+_PLAQUE_HEAD = rf"[پب]لا[کگی](?:[ ]*ثبتی)?(?:[ ]*{_NUMBER_WORD})?{_GAP}"
 _PLAQUE_FARI_FIRST_RE = re.compile(
-    rf"{_NUMBER_START}(?P<f>\d+(?:\s{{0,3}}(?:و|,)\s{{0,3}}\d+){{0,5}})\s{{0,3}}فرعی"
-    r"\s{0,3}(?:از\s{0,3})?(?P<a>\d+)\s{0,3}اصلی",
+    rf"{_NUMBER_START}(?P<f>\d+(?:\s{{0,3}}(?:و|,)\s{{0,3}}\d+){{0,5}})\s{{0,3}}{_FARI}"
+    rf"\s{{0,3}}(?:از\s{{0,3}})?(?P<a>\d+)\s{{0,3}}{_ASLI}",
+    _FLAGS,
+)
+#: ``F فرعی از A`` whose اصلی OCR lost or garbled: فرعی از alone names a plaque.
+_PLAQUE_FARI_AZ_RE = re.compile(
+    rf"{_NUMBER_START}(?P<f>\d+)\s{{0,3}}{_FARI}\s{{0,3}}از\s{{0,3}}\.?(?P<a>\d+)(?![\d/.\-]|\s{{0,3}}{_ASLI})",
     _FLAGS,
 )
 _PLAQUE_ASLI_FIRST_RE = re.compile(
-    rf"{_NUMBER_START}(?P<a>\d+)\s{{0,3}}اصلی\s{{0,3}}(?:[و,]\s{{0,3}})?(?P<f>\d+)\s{{0,3}}فرعی",
+    rf"{_NUMBER_START}(?P<a>\d+)\s{{0,3}}{_ASLI}\s{{0,3}}(?:[و,]\s{{0,3}})?(?P<f>\d+)\s{{0,3}}{_FARI}",
     _FLAGS,
 )
-_PLAQUE_ASLI_ONLY_RE = re.compile(rf"{_PLAQUE_HEAD}(?P<a>\d+)\s{{0,3}}اصلی", _FLAGS)
+_PLAQUE_ASLI_ONLY_RE = re.compile(rf"{_PLAQUE_HEAD}(?P<a>\d+)\s{{0,3}}{_ASLI}", _FLAGS)
 _PLAQUE_SLASH_RE = re.compile(
     rf"(?:{_PLAQUE_HEAD}|\b(?:registration[ ]+)?plaque(?:[ ]*(?:no\.?|number|\#))?{_GAP})"
     rf"(?P<a>\d+)[ ]?/[ ]?(?P<f>\d+){_END}",
@@ -346,15 +383,16 @@ _SECTION_RE = re.compile(
 )
 _UNIT_AFTER_RE = re.compile(r"[ ]{0,3}(?:متر|m2|m²|sq|%|درصد|ریال|تومان|cm|mm)", _FLAGS)
 
-_RENOVATION_HEAD = rf"(?:[کگ]د[ ]*نوسا[زر]ی|renovation[ ]+code){_GAP}"
 _RENOVATION_RE = re.compile(
-    rf"{_RENOVATION_HEAD}(?P<v>{_SEP_GROUPS}|\d{{16}}|\d{{2,3}}(?:[ ]\d{{2,3}}){{5}}){_END}",
+    rf"(?:(?<!\w)(?:{_KAD}[ ]*)?[نت]?وسا[زرژ]ی|\brenovation[ ]+code){_GAP}"
+    rf"(?:{_OF}|[a-z]{{2,4}}[ ]{{1,3}})(?P<v>{_RUN})",
     _FLAGS,
 )
 
 _SPACED_GROUPS = r"\d+(?:(?:[ ]?-[ ]?|[ ])\d+){0,3}"
 _POSTAL_RE = re.compile(
-    rf"(?:[کگ]د[ ]*[پب]ستی|\b(?:postal|post|zip)[ ]*code){_GAP}(?P<v>{_SPACED_GROUPS})",
+    rf"(?:(?<!\w)(?:{_KAD}[ ]*)?[پب][سش]تت?ی|\b(?:postal|post|zip)[ ]*code){_GAP}{_OF}"
+    rf"(?P<v>{_SPACED_GROUPS})",
     _FLAGS,
 )
 _POSTAL_BARE_RE = re.compile(rf"{_NUMBER_START}(?P<v>\d{{5}}[ ]?-[ ]?\d{{5}}){_END}")
@@ -362,32 +400,46 @@ _PHONE_BEFORE_RE = re.compile(
     r"(?:تلفن|تلفکس|فکس|نمابر|همراه|موبایل|تماس|\btel\b|phone|fax|mobile)[^\n]{0,25}$", _FLAGS
 )
 _NATIONAL_ID_RE = re.compile(
-    rf"(?:[کگ]د[ ]*ملی|شماره[ ]*ملی|\bnational[ ]*(?:id|code|number)(?:[ ]*no\.?)?)"
+    rf"(?:(?<!\w)(?:{_KAD}[ ]*|{_NUMBER_WORD}[ ]*)?ملی|\bnational[ ]*(?:id|code|number)(?:[ ]*no\.?)?)"
     rf"{_GAP}(?P<v>{_SPACED_GROUPS})",
     _FLAGS,
 )
+_BUILDING = r"(?:[ ]*ساختمان(?:ی)?)?"
 _PERMIT_RE = re.compile(
-    rf"(?:شماره[ ]*[پب]روانه(?:[ ]*ساختمان(?:ی)?)?|[پب]روانه[ ]*ساختمان(?:ی)?[ ]*شماره"
+    rf"(?:{_NUMBER_WORD}[ ]*[پب][رز]وانه{_BUILDING}|[پب][رز]وانه{_BUILDING}[ ]*\.?[ ]*{_NUMBER_WORD}"
     rf"|\b(?:building[ ]+)?permit[ ]*(?:no\.?|number|\#)){_GAP}(?P<v>{_GROUPS}){_END}",
     _FLAGS,
 )
 _FILE_NAMED_RE = re.compile(
-    rf"(?:شماره[ ]*[پب]رونده|\bfile[ ]*(?:no\.?|number|\#)){_GAP}(?P<v>{_GROUPS}){_END}",
+    rf"(?:{_NUMBER_WORD}[ ]*[پب][رز]ونده|\bfile[ ]*(?:no\.?|number|\#)){_GAP}"
+    rf"(?P<v>{_TOKEN}(?:[ ]{_TOKEN})?)",
     _FLAGS,
 )
-_FILE_BARE_RE = re.compile(rf"(?<!\w)شماره{_GAP}(?P<v>{_SEP_GROUPS}){_END}", _FLAGS)
+_FILE_BARE_RE = re.compile(
+    rf"(?<!\w){_NUMBER_WORD}{_GAP}"
+    rf"(?P<v>{_SEP_GROUPS}{_END}(?:[ ]\d+{_END})?|\d{{6,8}}{_END}|\d{{2,5}}[ ]\d{{2,5}}{_END})",
+    _FLAGS,
+)
 _DATE_RE = re.compile(
-    r"(?<![\d/.\-])(?P<a>\d{1,4})[ ]?(?P<s>[/.\-])[ ]?(?P<b>\d{1,2})[ ]?(?P=s)[ ]?(?P<c>\d{1,4})"
-    + _END
+    r"(?<![\d/\-])(?<!\d\.)(?:0(?=1[34]\d\d[/.\-]))?"
+    r"(?P<a>\d{1,4})[ ]?(?P<s>[/.\-])[ ]?(?P<b>\d{1,2})[ ]?(?P=s)[ ]?(?P<c>\d{1,4})" + _END
+)
+#: A date label; only after one is a date that OCR garbled (۱ for /, a doubled /1) repaired.
+_DATE_HEAD_RE = re.compile(
+    r"(?:تاریخ(?:[ ]*(?:صدور|جلسه|درخواست|بازدید))?|مورخ|\bdate){_GAP}"
+    r"0?(?P<v>1[34]\d\d[\d/.\-]{2,8})(?![\d/.\-])".replace("{_GAP}", _GAP),
+    _FLAGS,
 )
 _DIGITS_RE = re.compile(r"\d+")
+_TOKEN_RE = re.compile(_TOKEN)
 _ARABIC_LETTER_RE = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
 _SPACES_RE = re.compile(r"[ ]+")
+_WELL_FORMED_NUMBER_RE = re.compile(r"[1-9]\d{0,5}(?:[/\-]\d{2})?")
 
 
 # --- the page being searched -----------------------------------------------------------
 
-_Group = tuple[str, int, int]  # digits, start, end (cleaned-text positions)
+_Group = tuple[str, int, int]  # digits (or a token), start, end (cleaned-text positions)
 
 
 @dataclass
@@ -395,6 +447,9 @@ class _Page:
     clean: str
     words: Sequence[OcrWord] = ()
     spans: list[tuple[int, int, int]] = field(default_factory=list)  # start, end, word index
+    source: str = ""  # the text given to extract, for what cleaning folded (digit scripts)
+    offsets: list[int] = field(default_factory=list)  # cleaned position -> source position
+    _years: set[int] | None = None
 
     def is_rtl(self, pos: int) -> bool:
         """Whether the line around ``pos`` has Arabic-script letters (Tesseract reads it RTL)."""
@@ -424,6 +479,34 @@ class _Page:
             return None
         return sorted(range(len(groups)), key=lambda k: self.words[owners[k]].left)
 
+    def visual(self, tokens: Sequence[_Group]) -> list[_Group]:
+        """``tokens`` (one number split into words) left to right as the page shows them.
+
+        Word boxes say it when there are some; otherwise a right-to-left line lists the
+        words of a number from its right end, so their order is reversed.
+        """
+        order = self.visual_order(tokens)
+        if order is not None:
+            return [tokens[k] for k in order]
+        if len(tokens) > 1 and self.is_rtl(tokens[0][1]):
+            return list(tokens[::-1])
+        return list(tokens)
+
+    def scripts(self, start: int, end: int) -> str:
+        """The digits of ``clean[start:end]`` as the source wrote them (Persian, Arabic, ASCII)."""
+        if not self.offsets:
+            return self.clean[start:end]
+        return "".join(self.source[self.offsets[i]] for i in range(start, end))
+
+    def years(self) -> set[int]:
+        """Jalali years of the dates on the page: what a file number's 2-digit year must fit."""
+        if self._years is None:
+            self._years = set()
+            for finder in (_find_dates, _find_repaired_dates):
+                for match in finder(self):
+                    self._years.update(int(i.jalali[:4]) for i in match.found if i.jalali)
+        return self._years
+
 
 @dataclass
 class _Match:
@@ -437,6 +520,31 @@ class _Match:
 
 def _groups(page: _Page, start: int, end: int) -> list[_Group]:
     return [(m.group(), m.start(), m.end()) for m in _DIGITS_RE.finditer(page.clean, start, end)]
+
+
+def _tokens(page: _Page, start: int, end: int) -> list[_Group]:
+    """The words of a number, spaces around separators dropped (``۰۸ - ۰۳`` is one word)."""
+    return [
+        (m.group().replace(" ", ""), m.start(), m.end())
+        for m in _TOKEN_RE.finditer(page.clean, start, end)
+    ]
+
+
+def _joins(parts: Sequence[str]) -> Iterator[tuple[int, str]]:
+    """Every way to put a number's word pieces together: at each gap the pieces are either
+    one group cut in two by OCR (concatenated) or two groups (joined by ``-``).
+
+    Yields (number of concatenations, joined text).
+    """
+    for mask in range(1 << (len(parts) - 1)):
+        out, glued = parts[0], 0
+        for i, part in enumerate(parts[1:]):
+            if mask >> i & 1:
+                out += "-" + part
+            else:
+                out += part
+                glued += 1
+        yield glued, out
 
 
 def _ident(kind: Kind, start: int, end: int, canonical: str, **extra: Any) -> Identifier:
@@ -455,6 +563,16 @@ def _has_unit_after(page: _Page, pos: int) -> bool:
 # --- finders, one per kind -------------------------------------------------------------
 
 
+def _plaque(start: int, end: int, canonical: str, section: str | None = None) -> Identifier:
+    """A plaque; one whose number starts with ۰ (a misread, or a dot of noise) is no parcel."""
+    if any(part.startswith("0") for part in canonical.split("/")):
+        return _ident(
+            Kind.PLAQUE, start, end, canonical, section=section, valid=False,
+            warning="a plaque number never starts with ۰",
+        )  # fmt: skip
+    return _ident(Kind.PLAQUE, start, end, canonical, section=section)
+
+
 def _find_plaques(page: _Page) -> Iterator[_Match]:
     for regex in (_PLAQUE_FARI_FIRST_RE, _PLAQUE_ASLI_FIRST_RE):
         for m in regex.finditer(page.clean):
@@ -462,24 +580,21 @@ def _find_plaques(page: _Page) -> Iterator[_Match]:
             section = _section_after(page, end)
             asli = m.group("a")
             found = [
-                _ident(Kind.PLAQUE, start, end, f"{asli}/{fari}", section=section)
+                _plaque(start, end, f"{asli}/{fari}", section)
                 for fari, _s, _e in _groups(page, *m.span("f"))
             ]
             yield _Match(start, end, found)
+    for m in _PLAQUE_FARI_AZ_RE.finditer(page.clean):
+        start, end = m.span()
+        if _has_unit_after(page, end):
+            continue
+        yield _Match(start, end, [_plaque(start, end, f"{m.group('a')}/{m.group('f')}")])
     for m in _PLAQUE_ASLI_ONLY_RE.finditer(page.clean):
         start, end = m.start("a"), m.end()
-        yield _Match(
-            start,
-            end,
-            [_ident(Kind.PLAQUE, start, end, m.group("a"), section=_section_after(page, end))],
-        )
+        yield _Match(start, end, [_plaque(start, end, m.group("a"), _section_after(page, end))])
     for m in _PLAQUE_ENGLISH_MAIN_RE.finditer(page.clean):
         start, end = m.span("a")
-        yield _Match(
-            start,
-            end,
-            [_ident(Kind.PLAQUE, start, end, m.group("a"), section=_section_after(page, end))],
-        )
+        yield _Match(start, end, [_plaque(start, end, m.group("a"), _section_after(page, end))])
     for m in _PLAQUE_SLASH_RE.finditer(page.clean):
         start, end = m.start("a"), m.end("f")
         if _has_unit_after(page, end):
@@ -493,9 +608,7 @@ def _find_plaques(page: _Page) -> Iterator[_Match]:
             flipped = f"{groups[1][0]}/{groups[0][0]}"
         canonical = f"{groups[0][0]}/{groups[1][0]}"
         section = _section_after(page, end)
-        yield _Match(
-            start, end, [_ident(Kind.PLAQUE, start, end, canonical, section=section)], flipped
-        )
+        yield _Match(start, end, [_plaque(start, end, canonical, section)], flipped)
 
 
 def _shape_score(lengths: Sequence[int]) -> int:
@@ -518,22 +631,77 @@ def _renovation_groups(digits: Sequence[str]) -> tuple[list[str], str | None]:
     return groups, None if fits else "renovation code does not have the 2-2-3-3-3-3 shape"
 
 
+def _renovation_fit(groups: Sequence[str]) -> tuple[list[str], int] | None:
+    """Six groups of the 2-2-3-3-3-3 shape in reading order, and how many ۰ were restored.
+
+    Either orientation is tried (an RTL line shows the groups reversed). A group of zeros
+    one digit short is restored: Persian ۰ is a dot that OCR loses, and a group of zeros
+    stays a group of zeros. None when the groups are not a whole code.
+    """
+    if len(groups) == 1 and len(groups[0]) == sum(RENOVATION_SHAPE):
+        return _renovation_groups(groups)[0], 0
+    if len(groups) != len(RENOVATION_SHAPE):
+        return None
+    best: tuple[list[str], int] | None = None
+    for candidate in (list(groups), list(groups)[::-1]):
+        fixed, restored = [], 0
+        for group, want in zip(candidate, RENOVATION_SHAPE, strict=True):
+            if len(group) == want:
+                fixed.append(group)
+            elif len(group) == want - 1 and not group.strip("0"):
+                fixed.append("0" * want)
+                restored += 1
+            else:
+                break
+        else:
+            if restored <= 1 and (best is None or restored < best[1]):
+                best = (fixed, restored)
+    return best
+
+
 def _find_renovation_codes(page: _Page) -> Iterator[_Match]:
     for m in _RENOVATION_RE.finditer(page.clean):
-        start, end = m.span("v")
-        groups = _groups(page, start, end)
-        order = page.visual_order(groups)
-        if order is not None:
-            digits = [groups[k][0] for k in order]
-            warning = _renovation_groups(digits)[1]
-        else:
-            digits, warning = _renovation_groups([g[0] for g in groups])
-        if " " in m.group("v") and "-" not in m.group("v") and warning:
-            continue  # space-separated digits are a code only when they have its shape
+        tokens = _tokens(page, *m.span("v"))
+        best: tuple[tuple[int, int, int], list[str], int] | None = None
+        for k in range(1, len(tokens) + 1):
+            pieces = [t[0] for t in page.visual(tokens[:k])]
+            for glued, joined in _joins(pieces):
+                groups = [g for g in re.split(r"[-/]+", joined) if g]
+                fit = _renovation_fit(groups)
+                if fit is not None:
+                    rank = (fit[1], k, glued)
+                    if best is None or rank < best[0]:
+                        best = (rank, fit[0], k)
+        if best is not None:
+            (restored, _k, _glued), digits, k = best
+            start, end = tokens[0][1], tokens[k - 1][2]
+            warning = "a lost ۰ of a zero group restored" if restored else None
+            yield _Match(
+                start,
+                end,
+                [_ident(Kind.RENOVATION_CODE, start, end, "-".join(digits), warning=warning)],
+            )
+            continue
+        # Not a whole code: the first word's groups, kept for QA and dossier consensus.
+        start, end = tokens[0][1], tokens[0][2]
+        found = [g[0] for g in _groups(page, start, end)]
+        if len(found) < 2:
+            continue
+        digits, warning = _renovation_groups(found)
+        warning = warning or f"renovation code has {len(digits)} of its 6 groups"
         yield _Match(
             start,
             end,
-            [_ident(Kind.RENOVATION_CODE, start, end, "-".join(digits), warning=warning)],
+            [
+                _ident(
+                    Kind.RENOVATION_CODE,
+                    start,
+                    end,
+                    "-".join(digits),
+                    valid=False,
+                    warning=warning,
+                )
+            ],
         )
 
 
@@ -551,12 +719,15 @@ def _take_digits(groups: Sequence[_Group], want: int) -> list[_Group] | None:
 
 
 def _postal_match(page: _Page, groups: list[_Group]) -> _Match:
+    """Groups in text order; two groups in an RTL line are put in the order that validates.
+
+    Word boxes do not settle this one: a dash does not join digit groups in a right-to-left
+    line, so a page shows ``31456-78913`` as ``78913-31456``, or the other way round when
+    the typist compensated. The published rules, then the Karaj prefix, decide.
+    """
     start, end = groups[0][1], groups[-1][2]
     warning: str | None = None
-    order = page.visual_order(groups)
-    if order is not None:
-        groups = [groups[k] for k in order]
-    elif len(groups) == 2 and page.is_rtl(start):
+    if len(groups) == 2 and page.is_rtl(start):
         written = groups[0][0] + groups[1][0]
         flipped = groups[1][0] + groups[0][0]
         written_ok = postal_code_warning(written) is None
@@ -611,11 +782,8 @@ def _find_national_ids(page: _Page) -> Iterator[_Match]:
             groups, warning = all_groups, "national id padded with leading zeros"
         if groups is None:
             continue
-        order = page.visual_order(groups)
-        if order is not None:
-            candidates = [[groups[k][0] for k in order]]
-        else:
-            candidates = [[g[0] for g in groups], [g[0] for g in reversed(groups)]]
+        shown = page.visual(groups) if len(groups) > 1 else groups
+        candidates = [[g[0] for g in shown], [g[0] for g in reversed(shown)]]
         for digits in candidates:
             canonical = "".join(digits).zfill(10)
             if national_id_valid(canonical):
@@ -626,24 +794,124 @@ def _find_national_ids(page: _Page) -> Iterator[_Match]:
                 break
 
 
-def _numbered(page: _Page, kind: Kind, m: re.Match[str]) -> _Match | None:
-    """A file or permit number: digits and separators as written, never a date or an area."""
-    start, end = m.span("v")
-    value = _SPACES_RE.sub("", m.group("v"))
-    parts = re.split(r"([-/])", value)
-    digits, seps = parts[0::2], parts[1::2]
-    if len(digits) == 3 and _parse_date(*digits) is not None:
+def _jalali_year(yy: str) -> int:
+    """The Jalali year of a 2-digit year on a dossier (00-05 are 1400-1405)."""
+    return 1400 + int(yy) if int(yy) <= JALALI_MAX_YEAR - 1400 else 1300 + int(yy)
+
+
+def _year_fits(page: _Page, yy: str) -> bool:
+    """Whether a file number's year can be this page's: its dates' years or up to 6 before."""
+    year = _jalali_year(yy)
+    return any(seen - 6 <= year <= seen for seen in page.years())
+
+
+def _repair_number(page: _Page, value: str, scripts: str) -> tuple[str, str] | None:
+    """A file number ``N/YY`` out of OCR slips, when the page's dates vouch for the year.
+
+    Handles ``/`` read as ``۱`` (``۲۹۸۵۷۱۸۴``) or lost (``۳۶۱۶۳۸۳``), a three-digit year
+    (``۸۹٩``: one digit read twice in two scripts; ``۱۸۱``: ``/`` echoed as ``۱``; ``۸۳۲``:
+    a stray digit after it) and a leading ``۰`` (the comma after the number, which an RTL
+    line shows on its left). Only an unambiguous reading is returned, with a warning.
+    """
+    if value.startswith("0") and _WELL_FORMED_NUMBER_RE.fullmatch(value[1:]) and "/" in value:
+        return value[1:], "a leading ۰ dropped (the comma after the number)"
+    m = re.fullmatch(r"([1-9]\d{2,5})/(\d{3})", value)
+    if m:
+        number, year = m.groups()
+        year_scripts = scripts[-3:] if len(scripts) == len(value) else ""
+        slips: list[str] = []
+        if len(year_scripts) == 3:
+            for i in (0, 1):
+                a, b = year_scripts[i], year_scripts[i + 1]
+                if a != b and fold_digits(a) == fold_digits(b):
+                    slips.append(year[:i] + year[i + 1 :])  # one digit read in two scripts
+        if year.startswith("1"):
+            slips.append(year[1:])  # "/" echoed as "1"
+        for yy in slips:
+            if _year_fits(page, yy) or not page.years():
+                return f"{number}/{yy}", "file number year read with an extra digit"
+        # Any other extra digit (۴ read as ۲۴, a stray mark): only a date on the page says which.
+        dated = {f"{y % 100:02d}" for y in page.years()}
+        found = {year[:i] + year[i + 1 :] for i in range(3)} & dated
+        if len(found) == 1:
+            return f"{number}/{found.pop()}", "file number year read with an extra digit"
         return None
+    if re.fullmatch(r"\d{6,8}", value):
+        yy, rest = value[-2:], value[:-2]
+        if not _year_fits(page, yy):
+            return None
+        readings = []
+        if rest.endswith("1") and 3 <= len(rest) - 1 <= 5:
+            readings.append(rest[:-1])  # "/" read as "1"
+        if 3 <= len(rest) <= 5:
+            readings.append(rest)  # "/" lost
+        readings = [r for r in readings if not r.startswith("0")]
+        if len(readings) == 1:
+            return f"{readings[0]}/{yy}", "file number separator read as a digit"
+    return None
+
+
+def _number_reading(
+    page: _Page, tokens: Sequence[_Group], *, bare: bool
+) -> tuple[str, str | None, int] | None:
+    """(value, warning, words used) of a file or permit number, or None.
+
+    The first word alone when it is a number of the usual form (``N`` or ``N/YY``; a bare
+    شماره needs the separator); else its OCR slips repaired; else the first two words
+    read in page order, as OCR splits a number in two (``۵/۹۸ ۹۶۹۷`` is ``۹۶۹۷۵/۹۸``).
+    """
+    value = tokens[0][0]
+    if _WELL_FORMED_NUMBER_RE.fullmatch(value) and (not bare or re.search(r"[/\-]", value)):
+        if len(tokens) == 1 or len(re.split(r"[/\-]", value)[0]) >= 3:
+            return value, None, 1
+        joined = "".join(t[0] for t in page.visual(tokens[:2]))
+        if _WELL_FORMED_NUMBER_RE.fullmatch(joined) and re.search(r"\d{3}[/\-]\d{2}$", joined):
+            return joined, "number read from two words", 2  # ۵/۹۸ ۹۶۹۷: the rest of ۹۶۹۷۵/۹۸
+        return value, None, 1
+    repaired = _repair_number(page, value, page.scripts(tokens[0][1], tokens[0][2]))
+    if repaired is not None:
+        return repaired[0], repaired[1], 1
+    if len(tokens) > 1:
+        joined = "".join(t[0] for t in page.visual(tokens[:2]))
+        if _WELL_FORMED_NUMBER_RE.fullmatch(joined) and re.search(r"[/\-]\d{2}$", joined):
+            return joined, "number read from two words", 2
+        repaired = _repair_number(page, joined, "")
+        if repaired is not None:
+            return repaired[0], repaired[1], 2
+    return None
+
+
+def _numbered(page: _Page, kind: Kind, m: re.Match[str], *, bare: bool = False) -> _Match | None:
+    """A file or permit number: digits and separators as written, never a date or an area.
+
+    What cannot be read as a number of the usual form is kept invalid, for QA.
+    """
+    tokens = _tokens(page, *m.span("v"))
+    if not tokens:
+        return None
+    parts = re.split(r"([-/])", tokens[0][0])
+    if len(parts) == 5 and _parse_date(*parts[0::2]) is not None:
+        return None
+    reading = _number_reading(page, tokens, bare=bare)
+    valid = reading is not None
+    if reading is None:
+        value = tokens[0][0].strip("-/")
+        if not value or (bare and not re.search(r"[/\-]", value)):
+            return None
+        reading = (value, "not a number of the form N or N/YY", 1)
+    value, warning, used = reading
+    start, end = tokens[0][1], tokens[used - 1][2]
     if _has_unit_after(page, end):
         return None
-    groups = _groups(page, start, end)
-    order = page.visual_order(groups)
-    if order is not None:
+    pieces = re.split(r"([-/])", value)
+    digits, seps = pieces[0::2], pieces[1::2]
+    order = page.visual_order(_groups(page, start, end)) if used == 1 and warning is None else None
+    if order is not None and len(order) == len(digits):
         digits = [digits[k] for k in order]
     elif len(digits) == 2 and page.is_rtl(start) and len(digits[0]) == 2 and len(digits[1]) >= 3:
         digits.reverse()  # the 2-digit year comes last: ۸۶/۱۲۳۴۵ is a reversed ۱۲۳۴۵/۸۶
     canonical = digits[0] + "".join(sep + d for sep, d in zip(seps, digits[1:], strict=True))
-    return _Match(start, end, [_ident(kind, start, end, canonical)])
+    return _Match(start, end, [_ident(kind, start, end, canonical, valid=valid, warning=warning)])
 
 
 def _find_permit_numbers(page: _Page) -> Iterator[_Match]:
@@ -653,10 +921,12 @@ def _find_permit_numbers(page: _Page) -> Iterator[_Match]:
 
 
 def _find_file_numbers(page: _Page) -> Iterator[_Match]:
-    for regex in (_FILE_NAMED_RE, _FILE_BARE_RE):
-        for m in regex.finditer(page.clean):
-            if (found := _numbered(page, Kind.FILE_NUMBER, m)) is not None:
-                yield found
+    for m in _FILE_NAMED_RE.finditer(page.clean):
+        if (found := _numbered(page, Kind.FILE_NUMBER, m)) is not None:
+            yield found
+    for m in _FILE_BARE_RE.finditer(page.clean):
+        if (found := _numbered(page, Kind.FILE_NUMBER, m, bare=True)) is not None:
+            yield found
 
 
 def _find_dates(page: _Page) -> Iterator[_Match]:
@@ -666,6 +936,77 @@ def _find_dates(page: _Page) -> Iterator[_Match]:
             iso, jalali = parsed
             start, end = m.span()
             yield _Match(start, end, [_ident(Kind.DATE, start, end, iso, jalali=jalali)])
+
+
+def _repair_date(value: str) -> tuple[str, str] | None:
+    """The one date a garbled ``1385/17/12``, ``1385108/20`` or ``1382/5119`` can be.
+
+    OCR reads ``/`` as ``۱`` or echoes the ``/`` after the year as ``/۱``. Each ``1`` after
+    the year is tried as a digit or as a separator (between two digits), and the ``1`` that
+    makes a month above 12 also as nothing; the valid dates needing the fewest changes (at
+    most two) are kept, and only a single one is returned.
+    """
+    year, rest = value[:4], value[4:]
+    seps = "/.-"
+    choices: list[tuple[int, tuple[str | None, ...]]] = []
+    for i, char in enumerate(rest):
+        if char != "1":
+            continue
+        ops: list[str | None] = [None]
+        before = rest[i - 1] if i else "0"
+        after = rest[i + 1] if i + 1 < len(rest) else "/"  # a separator needs a digit after
+        if before not in seps and after not in seps:
+            ops.append("/")
+        if i == 1 and rest[0] in seps and rest[1:3].isdigit() and int(rest[1:3]) > 12:
+            ops.append("")  # "/1" echo: a month of 13 or more was "/" then the month
+        choices.append((i, tuple(ops)))
+    if len(choices) > 5:
+        return None
+    found: dict[int, set[tuple[str, str]]] = {}
+    for picked in product(*(ops for _i, ops in choices)):
+        chars = list(rest)
+        for (i, _ops), op in zip(choices, picked, strict=True):
+            if op is not None:
+                chars[i] = op
+        text = "".join(chars)
+        edits = sum(op is not None for op in picked)
+        if edits > 2 or not text or text[0] not in seps:
+            continue
+        groups = [g for g in re.split(r"[/.\-]+", text) if g]
+        if len(groups) != 2 or any(len(g) > 2 for g in groups):
+            continue
+        parsed = _parse_date(year, groups[0], groups[1])
+        if parsed is not None:
+            found.setdefault(edits, set()).add(parsed)
+    if not found:
+        return None
+    best = found[min(found)]
+    return next(iter(best)) if len(best) == 1 else None
+
+
+def _find_repaired_dates(page: _Page) -> Iterator[_Match]:
+    for m in _DATE_HEAD_RE.finditer(page.clean):
+        whole = _DATE_RE.fullmatch(m.group("v"))
+        if whole and _parse_date(whole.group("a"), whole.group("b"), whole.group("c")):
+            continue  # a valid date: _find_dates has it
+        parsed = _repair_date(m.group("v"))
+        if parsed is not None:
+            iso, jalali = parsed
+            start, end = m.span("v")
+            yield _Match(
+                start,
+                end,
+                [
+                    _ident(
+                        Kind.DATE,
+                        start,
+                        end,
+                        iso,
+                        jalali=jalali,
+                        warning="date repaired from OCR slips",
+                    )
+                ],
+            )
 
 
 #: Finders by priority: a later finder's match overlapping an earlier one is dropped, so
@@ -679,6 +1020,7 @@ _FINDERS: list[tuple[str, Callable[[_Page], Iterator[_Match]]]] = [
     ("file_number", _find_file_numbers),
     ("bare_postal_code", _find_bare_postal_codes),
     ("date", _find_dates),
+    ("repaired_date", _find_repaired_dates),
 ]
 
 
@@ -724,6 +1066,42 @@ def _align_words(clean: str, words: Sequence[OcrWord]) -> list[tuple[int, int, i
     return spans
 
 
+def _reading_order(
+    clean: str, offsets: list[int], words: Sequence[OcrWord], spans: list[tuple[int, int, int]]
+) -> tuple[str, list[int], list[tuple[int, int, int]]]:
+    """Right-to-left lines put in the order their word boxes show, where OCR listed them
+    otherwise: a Persian line with Latin garbage on it (``aS`` for کد) may be read left to
+    right as a whole, putting a value before its label. Offsets follow the moved words.
+    """
+    by_line: dict[tuple[int, int, int], list[tuple[int, int, int]]] = {}
+    for span in spans:
+        word = words[span[2]]
+        by_line.setdefault((word.block, word.par, word.line), []).append(span)
+    chars, where, moved = list(clean), list(offsets), {}
+    for line in by_line.values():
+        line.sort()
+        first, last = line[0][0], line[-1][1]
+        if len(line) < 2 or not _ARABIC_LETTER_RE.search(clean, first, last):
+            continue
+        if any(clean[a[1] : b[0]] != " " for a, b in zip(line, line[1:], strict=False)):
+            continue  # only whole words separated by one space are moved
+        shown = sorted(line, key=lambda sp: -words[sp[2]].left)
+        if shown == line:
+            continue
+        at = first
+        for k, (start, end, index) in enumerate(shown):
+            if k:
+                chars[at], where[at] = " ", offsets[line[k - 1][1]]
+                at += 1
+            chars[at : at + end - start] = clean[start:end]
+            where[at : at + end - start] = offsets[start:end]
+            moved[index] = (at, at + end - start, index)
+            at += end - start
+    if not moved:
+        return clean, offsets, spans
+    return "".join(chars), where, sorted(moved.get(sp[2], sp) for sp in spans)
+
+
 def _box_and_confidence(
     page: _Page, start: int, end: int
 ) -> tuple[tuple[int, int, int, int] | None, float | None]:
@@ -752,7 +1130,10 @@ def extract(text: str, words: Sequence[OcrWord] | None = None) -> list[Identifie
     if not text and words:
         text = text_from_words(words)
     clean, offsets = _clean_with_offsets(text)
-    page = _Page(clean, words, _align_words(clean, words) if words else [])
+    spans: list[tuple[int, int, int]] = []
+    if words:
+        clean, offsets, spans = _reading_order(clean, offsets, words, _align_words(clean, words))
+    page = _Page(clean, words, spans, source=text, offsets=offsets)
     accepted: list[_Match] = []
     for _name, finder in _FINDERS:
         for match in finder(page):
@@ -761,7 +1142,8 @@ def extract(text: str, words: Sequence[OcrWord] | None = None) -> list[Identifie
     _reconcile_plaques(accepted)
     found = []
     for match in sorted(accepted, key=lambda m: m.start):
-        start, end = offsets[match.start], offsets[match.end - 1] + 1
+        covered = offsets[match.start : match.end]
+        start, end = min(covered), max(covered) + 1
         box, confidence = _box_and_confidence(page, match.start, match.end)
         for ident in match.found:
             found.append(
@@ -831,3 +1213,50 @@ def canonical_query(kind: str, value: str) -> str:
             f"a {which.value.replace('_', ' ')} is digits and / or -, not {value!r}"
         )
     return clean.replace(" ", "")
+
+
+# --- personal data ---------------------------------------------------------------------
+
+MASK = "*"
+_ID_RUN_RE = re.compile(r"(?<![\d/.\-])\d(?:[ \-]?\d){7,9}(?![\d]|[ \-/.]\d)")
+
+
+def mask_national_id(s: str) -> str:
+    """A national id with its middle digits hidden: ``0084575948`` → ``008****948``.
+
+    The first and last three digits stay, in the digits the text used (``۰۰۸****۹۴۸``);
+    separators stay where they were. Fewer than seven digits are hidden entirely.
+    """
+    total = sum(char.isdigit() for char in s)
+    out, seen = [], 0
+    for char in s:
+        if char.isdigit():
+            keep = total >= 7 and (seen < 3 or seen >= total - 3)
+            out.append(char if keep else MASK)
+            seen += 1
+        elif char not in BIDI_MARKS:
+            out.append(char)
+    return "".join(out)
+
+
+def mask_personal(text: str) -> str:
+    """``text`` with every national id in it masked (``mask_national_id``): the ones
+    ``extract`` finds after their label, and any other 10-digit number in any digit
+    system whose checksum holds, unless it is another identifier (a postal code).
+
+    National ids are personal data; search output and snippets show them masked.
+    """
+    found = extract(text)
+    spans = [(i.start, i.end) for i in found if i.kind == Kind.NATIONAL_ID and i.start >= 0]
+    others = [(i.start, i.end) for i in found if i.kind != Kind.NATIONAL_ID and i.start >= 0]
+    clean, offsets = _clean_with_offsets(text)
+    for m in _ID_RUN_RE.finditer(clean):
+        digits = re.sub(r"\D", "", m.group())
+        if len(digits) != 10 or not national_id_valid(digits):
+            continue
+        start, end = offsets[m.start()], offsets[m.end() - 1] + 1
+        if not any(s < end and start < e for s, e in spans + others):
+            spans.append((start, end))
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + mask_national_id(text[start:end]) + text[end:]
+    return text

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.catalog import Catalog, PageRecord
+from indexer.consensus import apply_consensus
 from ocr.page import PageOptions
 from ocr.tools import check_environment
 from pipeline.discover import Ignored, discover
@@ -115,6 +116,7 @@ def ingest(
                 summary.pages_done += written
                 summary.pages_failed += not result.ok
                 reporter.advance(failed=not result.ok)
+            apply_consensus(catalog, catalog.dossiers_of(plan.shas))
             _collect_failures(catalog, plan, summary)
             status = "finished"
         finally:

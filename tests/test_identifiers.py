@@ -14,6 +14,8 @@ from indexer.identifiers import (
     clean_text,
     extract,
     jalali_to_iso,
+    mask_national_id,
+    mask_personal,
     national_id_valid,
     postal_code_warning,
     text_from_words,
@@ -69,12 +71,12 @@ FOUND = [
         [("renovation_code", "08-03-123-012-000-000")],
     ),
     ("کد نوساری ۰۸-۰۳-۱۲۳-۰۱۲-۰۰۰-۰۰۰", [("renovation_code", "08-03-123-012-000-000")]),
-    ("کد نوسازی: ۰۸-۰۳-۱۲۳-۰۱۲", [("renovation_code", "08-03-123-012")]),
-    ("کد نوسازی: ۰۱۲-۱۲۳-۰۳-۰۸", [("renovation_code", "08-03-123-012")]),
+    ("کد نوسازی: ۰۸-۰۳-۱۲۳-۰۱۲", [("renovation_code", "08-03-123-012", {"valid": False})]),
+    ("کد نوسازی: ۰۱۲-۱۲۳-۰۳-۰۸", [("renovation_code", "08-03-123-012", {"valid": False})]),
     ("Renovation code 08-03-123-012-000-000", [("renovation_code", "08-03-123-012-000-000")]),
     (
         "کد نوسازی: ۱۲۳-۴۵۶",
-        [("renovation_code", "123-456", {"warning": "renovation code does not have the 2-2-3-3-3-3 shape"})],
+        [("renovation_code", "123-456", {"valid": False, "warning": "renovation code does not have the 2-2-3-3-3-3 shape"})],
     ),
     # postal codes
     ("کد پستی ۳۱۴۵۶۷۸۹۱۳", [("postal_code", "3145678913")]),
@@ -155,6 +157,89 @@ FOUND = [
     ),
 ]  # fmt: skip
 
+# Forms as Tesseract really returns them on the generated and committed scans: labels with
+# ملک/آن before the value, کد lost or read as Latin letters, ف/ص/ر/د/س/م read as their
+# look-alikes, a number split into words and listed right to left, ۰ lost or gained, / read
+# as ۱, a digit read twice in two scripts.
+OCR_FOUND = [
+    (
+        "کد نوسازی ملک ۰۵-۰۳-۲۰۰-۱۴۰-۰۰۰-۰۰۰ و کد پستی آن ۳۱۱۹۸۰۵۳۹۲ اعلام می‌گردد.",
+        [("renovation_code", "05-03-200-140-000-000"), ("postal_code", "3119805392")],
+    ),
+    (
+        "کد پستی ملک ٣١١١١٣٧١٥٧ و کد نوسازی آن ١٠-٠٨-٠٤١-٠٩٧-٠٠٠-٠٠٠ می‌باشد.",
+        [("postal_code", "3111137157"), ("renovation_code", "10-08-041-097-000-000")],
+    ),
+    (
+        "aS نوسازی ملک 000-000-155-112-04-03 و کد پستی آن ۳۱۶۱۹۸۸۸۸۶ اعلام",
+        [("renovation_code", "03-04-112-155-000-000"), ("postal_code", "3161988886")],
+    ),
+    ("کد توسازی: ۰۰۰-۰۰۰-۰۴۵-۱۰۳-۰۷-۰۷", [("renovation_code", "07-07-103-045-000-000")]),
+    ("کد نوسازی ملک :۰۰۰-۰۰۰-۰۲۴-۳۱۸-۰۳-۱۰", [("renovation_code", "10-03-318-024-000-000")]),
+    (
+        "کد نوسازی: ۰۰-۰۰۰-۰۵۶-۲۳۵-۰۳-۰۳",
+        [("renovation_code", "03-03-235-056-000-000", {"valid": True, "warning": "a lost ۰ of a zero group restored"})],
+    ),
+    ("کد نوسازی: ۰-۱۴۰-۲۰۰-۰۳-۰۵ ۰۰۰-۰۰", [("renovation_code", "05-03-200-140-000-000")]),
+    ("کد نوسازی: ۱۸-۳۵۸-۱۰-۰۸ ۰۰-۰ ۰۰-۰", [("renovation_code", "08-10-358-018-000-000")]),
+    (
+        "کد نوسازی: ۰-۱۴۰-۲۰۰-۰۳-۰۵",
+        [("renovation_code", "05-03-200-140-0", {"valid": False})],
+    ),
+    ("کد نوسازی: ۰۴-۰۶ اه", [("renovation_code", "04-06", {"valid": False})]),
+    ("مازاد بر پروانه شماره ۱۶۲۴۱ می‌باشد", [("permit_number", "16241")]),
+    (
+        "بر اساس پروانه شماره ٢٤٠٠ مورخ ١٣٨٦/١١/١٢ تکمیل گردیده است",
+        [("permit_number", "2400"), ("date", "2008-02-01", {"jalali": "1386/11/12"})],
+    ),
+    ("کذ پستی: ۳۱۶۱۹۸۸۸۸۶", [("postal_code", "3161988886")]),
+    ("کد پشتی ملک ۳۱۶۱۸۵۱۸۱۱ و", [("postal_code", "3161851811")]),
+    ("کد پستی آن\n٣١٣٤٩٨٣٥٠٦ اعلام", [("postal_code", "3134983506")]),
+    ("35 ملی: ۵۵۸۲۴۳۱۹۱۸", [("national_id", "5582431918")]),
+    ("مالک ملک به aS ملی ۲۰۸۵۶۶۶۰۴۳ درخواست", [("national_id", "2085666043")]),
+    ("پلاک ثبتی: ۳۹۲۴ خرعی از ۱۰۳ اصلی بخش ۱۱", [("plaque", "103/3924", {"section": "11"})]),
+    ("پلاک ثبتی ۱۴۱۲ فرعی از .۲۳۰ chal بخش ۱۱", [("plaque", "230/1412")]),
+    ("پلاك ثبتي: ۷۹۸۰ فرعي از ۳۲۹ اضلي بخش ۱۱", [("plaque", "329/7980", {"section": "11"})]),
+    (
+        "۹۳۳۵ فرعي از ۰ اصلي بخش ۱۱",
+        [("plaque", "0/9335", {"valid": False, "warning": "a plaque number never starts with ۰"})],
+    ),
+    (
+        "شماره: ۲۹۸۵۷۱۸۴\nتاریخ: ۱۳۸۴/۰۵/۰۲",
+        [("file_number", "29857/84", {"warning": "file number separator read as a digit"}), ("date", "2005-07-24")],
+    ),
+    ("شماره: ۳۶۱۶۳۸۳\nتاریخ: ۱۳۸۳/۰۸/۰۶", [("file_number", "36163/83"), ("date", "2004-10-27")]),
+    ("شماره پرونده: ۲۷۵۲۵/۱۸۱", [("file_number", "27525/81")]),
+    ("شماره: ۳۰۵۰۳/٩۹۱\nتاریخ: ۱۳۹۱/۰۳/۰۵", [("file_number", "30503/91"), ("date", "2012-05-25")]),
+    ("نامه شماره ۵۲۰۸۹/۹۲۴ مورخ ۱۳۹۴/۰۶/۰۲", [("file_number", "52089/94"), ("date", "2015-08-24")]),
+    ("شهرداری کرج شماره: ۵/۹۸ ۹۶۹۷", [("file_number", "96975/98")]),
+    ("در خصوص پرونده شماره ۰۶۸۵۳/۹۰ موارد ذیل", [("file_number", "6853/90")]),
+    ("در خصوص پرونده شماره,۱۸۰۸۵/۹۸ موارد", [("file_number", "18085/98")]),
+    ("بازگشت به نامه شمازه ۴۰۸۷۷/۹۱ مورخ", [("file_number", "40877/91")]),
+    ("شهردازی TIS شماره پزونده: 18564/99", [("file_number", "18564/99")]),
+    ("تاریخ: ۱۳۸۵/۱۷/۱۲", [("date", "2006-10-04", {"jalali": "1385/07/12", "warning": "date repaired from OCR slips"})]),
+    ("تاریخ: ۱۳۸۵/۱۴/۲۶", [("date", "2006-07-17", {"jalali": "1385/04/26"})]),
+    ("تاریخ: ۱۳۸۵۱۰۸/۲۰", [("date", "2006-11-11", {"jalali": "1385/08/20"})]),
+    ("تاریخ صدور: ۱۳۸۲/۵۱۱۹", [("date", "2003-08-10", {"jalali": "1382/05/19"})]),
+    ("تاریخ: ۱۳۹۱۱۰۹۱۰۳", [("date", "2012-11-23", {"jalali": "1391/09/03"})]),
+    ("تاریخ: ۱۳۸۱/۰۷۱۲۴", [("date", "2002-10-16", {"jalali": "1381/07/24"})]),
+    ("در تاریخ ۰۱۳۹۰/۰۷/۱۰ ملک مذکور", [("date", "2011-10-02", {"jalali": "1390/07/10", "warning": None})]),
+    ("تاریخ: .۱۴۰۰/۰۵/۱۶", [("date", "2021-08-07", {"jalali": "1400/05/16"})]),
+]  # fmt: skip
+
+# What OCR slips must not be "repaired" into: a guess is worse than nothing.
+OCR_NOT_FOUND = [
+    "مورخ ۱۳۸۷/۰۸/۱۱۰ تکمیل",  # a stray digit after the day: 10? 11?
+    "تاریخ: ۱۳۸۴/۰۷/۳۱",  # the seventh month has 30 days; no slip of / explains it
+    "تاریخ: ۱۳۸۴/۱۱/۳۱",
+    "شماره: ۱۲۳۴۵۶۷",  # no date on the page says which year ends it
+    "عوارض نوسازی ۱۲۳۴۵۶ ریال",
+    "کد نوسازی ۱۲ ۳۴",
+    "صندوق پستی ۳۱۴۵-۱۲۳",
+    "بانک ملی شعبه ۱۲۳",
+    "۳ فرعی از ۲۴۵/۵۰ متر مربع",
+]
+
 NOT_FOUND = [
     "مساحت ۲۴۵/۵۰ متر مربع",
     "مساحت ۲۴۵٫۵۰ متر مربع",
@@ -206,9 +291,30 @@ def test_extract_finds(text: str, expected: list[tuple[Any, ...]]) -> None:
     assert len(found) == len(wants)
 
 
-@pytest.mark.parametrize("text", NOT_FOUND)
+@pytest.mark.parametrize(("text", "expected"), OCR_FOUND, ids=[row[0] for row in OCR_FOUND])
+def test_extract_reads_ocr_output(text: str, expected: list[tuple[Any, ...]]) -> None:
+    test_extract_finds(text, expected)
+
+
+@pytest.mark.parametrize("text", NOT_FOUND + OCR_NOT_FOUND)
 def test_extract_ignores(text: str) -> None:
     assert extract(text) == []
+
+
+def test_an_ambiguous_lost_slash_is_not_guessed() -> None:
+    # ۸۵۵۷۱۸۷: 8557/87 with / read as ۱, or 85571/87 with / lost; only the date is sure.
+    found = extract("شماره: ۸۵۵۷۱۸۷\nتاریخ: ۱۳۸۷/۰۱/۰۱")
+    assert [(f.kind, f.canonical) for f in found] == [("date", "2008-03-20")]
+
+
+def test_a_year_with_an_extra_digit_takes_the_year_of_the_page() -> None:
+    # ۸۳۲ could be 83, 82 or 32: the letter is dated 1383.
+    (number, _date) = extract("شماره: ۵۷۲۱۳/۸۳۲\nتاریخ: ۱۳۸۳/۰۴/۱۶")
+    assert number.canonical == "57213/83"
+    (number, _date) = extract("شماره: ۵۷۲۱۳/۸۳۲\nتاریخ: ۱۳۸۲/۰۴/۱۶")
+    assert number.canonical == "57213/82"
+    number, _date = extract("شماره: ۵۷۲۱۳/۸۳۲\nتاریخ: ۱۳۷۰/۰۴/۱۶")  # no year fits: kept for QA
+    assert (number.canonical, number.valid) == ("57213/832", False)
 
 
 def test_dates_and_decimals_are_never_plaques_or_file_numbers() -> None:
@@ -303,20 +409,62 @@ def test_negative_confidences_are_ignored_and_no_words_means_no_box() -> None:
     assert bare.box is None and bare.confidence is None
 
 
-@pytest.mark.parametrize(
-    ("left_of_31456", "left_of_78913", "canonical"),
-    [(100, 180, "3145678913"), (180, 100, "7891331456")],
-)
-def test_word_boxes_decide_the_order_of_split_groups(
-    left_of_31456: int, left_of_78913: int, canonical: str
+@pytest.mark.parametrize(("left_of_31456", "left_of_78913"), [(100, 180), (180, 100)])
+def test_a_split_postal_code_is_ordered_by_its_rules_not_its_boxes(
+    left_of_31456: int, left_of_78913: int
 ) -> None:
-    # An RTL line lists words right to left; the page shows the number left to right.
+    # A dash does not join digit groups in an RTL line: the page may show 31456-78913 either
+    # way round, so the rules (no 0 or 2 in the first five, Karaj's 31) decide.
     words = _line(
         ("کد", 320, 90.0), ("پستی", 260, 90.0), ("۷۸۹۱۳", left_of_78913, 90.0),
         ("۳۱۴۵۶", left_of_31456, 90.0),
     )  # fmt: skip
     (postal,) = extract(text_from_words(words), words)
-    assert postal.canonical == canonical
+    assert postal.canonical == "3145678913"
+
+
+@pytest.mark.parametrize(
+    ("left_of_first_word", "canonical", "valid"),
+    [(548, "05-03-200-140-000-000", True), (400, "000-00", False)],
+)
+def test_a_renovation_code_split_in_two_words_is_joined_in_page_order(
+    left_of_first_word: int, canonical: str, valid: bool
+) -> None:
+    # Tesseract read ۰۰۰-۰۰۰-۱۴۰-۲۰۰-۰۳-۰۵ (an RTL line shows the groups reversed) as two
+    # words, cut inside a group of zeros, and listed the right-hand one first.
+    words = _line(
+        ("کد", 800, 93.0), ("نوسازی:", 700, 93.0), ("۰-۱۴۰-۲۰۰-۰۳-۰۵", left_of_first_word, 35.0),
+        ("۰۰۰-۰۰", 477, 35.0),
+    )  # fmt: skip
+    (code,) = extract(text_from_words(words), words)
+    assert (code.canonical, code.valid) == (canonical, valid)
+
+
+def test_a_line_ocr_listed_left_to_right_is_read_in_the_order_of_its_boxes() -> None:
+    # Latin garbage (aS for کد) made Tesseract list this Persian line left to right, so the
+    # value came before its label in the text.
+    words = _line(("۳۱۳۴۱۸۶۷۲۳", 500, 91.0), ("پستی:", 700, 88.0), ("aS", 780, 40.0))
+    text = text_from_words(words)
+    assert text == "۳۱۳۴۱۸۶۷۲۳ پستی: aS"
+    assert extract(text) == []
+    (postal,) = extract(text, words)
+    assert (postal.canonical, postal.confidence, postal.box) == (
+        "3134186723",
+        91.0,
+        (500, 100, 80, 10),
+    )
+    assert text[postal.start : postal.end] == "۳۱۳۴۱۸۶۷۲۳"
+
+
+def test_a_file_number_split_in_two_words_takes_its_year_from_the_page() -> None:
+    words = _line(("شهرداری", 1000, 90.0), ("شماره:", 950, 90.0), ("۸۱۸۲", 906, 80.0),
+                  ("۵۶۰۳", 817, 80.0))  # fmt: skip
+    words += _line(("تاریخ:", 950, 90.0), ("۱۳۸۲/۰۴/۱۶", 810, 89.0), line=2)
+    number, date = extract(text_from_words(words), words)
+    assert (number.kind, number.canonical) == ("file_number", "56038/82")
+    assert number.warning == "file number separator read as a digit"
+    assert number.box == (817, 100, 906 + 32 - 817, 10)
+    assert date.canonical == "2003-07-07"
 
 
 def test_word_boxes_order_a_split_plaque_and_renovation_code() -> None:
@@ -466,3 +614,51 @@ def test_extracted_identifiers_round_trip_through_dict_and_pickle() -> None:
     assert as_dict["jalali"] == "1384/06/12"
     assert Identifier.from_dict(as_dict) == date
     assert pickle.loads(pickle.dumps(date)) == date
+
+
+# --- personal data ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("0084575948", "008****948"),
+        ("۰۰۸۴۵۷۵۹۴۸", "۰۰۸****۹۴۸"),
+        ("٠٠٨٤٥٧٥٩٤٨", "٠٠٨****٩٤٨"),
+        ("۰۰۸-۴۵۷۵۹۴-۸", "۰۰۸-****۹۴-۸"),
+        ("\u200e0084575948\u200f", "008****948"),
+        ("84575948", "845**948"),
+        ("12345", "*****"),
+    ],
+)
+def test_mask_national_id(value: str, masked: str) -> None:
+    assert mask_national_id(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("مالک به کد ملی ۰۰۸۴۵۷۵۹۴۸ درخواست", "مالک به کد ملی ۰۰۸****۹۴۸ درخواست"),
+        ("كد ملي: ٠٠٨-٤٥٧٥٩٤-٨", "كد ملي: ٠٠٨-****٩٤-٨"),
+        (
+            "Owner: Ali Rezaei, national ID 0013542419.",
+            "Owner: Ali Rezaei, national ID 001****419.",
+        ),
+        # a valid id without its label, in mixed digits, is masked too
+        ("وکالت ۹۰۷۴833780 ثبت شد", "وکالت ۹۰۷****780 ثبت شد"),
+        ("کد ملی ۸۴۵۷۵۹۴۸", "کد ملی ۸۴۵**۹۴۸"),
+        # not national ids: checksum fails, postal code, phone, other lengths
+        ("کد ملی ۰۰۸۴۵۷۵۹۴۹", "کد ملی ۰۰۸۴۵۷۵۹۴۹"),
+        ("کد پستی ۹۰۷۴۸۳۳۷۸۰", "کد پستی ۹۰۷۴۸۳۳۷۸۰"),
+        ("تلفن همراه: ۰۹۱۲۳۴۵۶۷۸۹", "تلفن همراه: ۰۹۱۲۳۴۵۶۷۸۹"),
+        ("شماره ۱۲۳۴۵/۸۶ مورخ ۱۳۸۴/۰۶/۱۲", "شماره ۱۲۳۴۵/۸۶ مورخ ۱۳۸۴/۰۶/۱۲"),
+        ("", ""),
+    ],
+)
+def test_mask_personal(text: str, masked: str) -> None:
+    assert mask_personal(text) == masked
+
+
+def test_mask_personal_masks_every_id_and_keeps_the_rest() -> None:
+    text = "مالک: کد ملی ۰۰۸۴۵۷۵۹۴۸، وکیل: کد ملی ۳۰۴۰۱۱۹۸۰۱؛ پلاک ۴۵/۱۲۳"
+    assert mask_personal(text) == "مالک: کد ملی ۰۰۸****۹۴۸، وکیل: کد ملی ۳۰۴****۸۰۱؛ پلاک ۴۵/۱۲۳"
