@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -284,27 +284,40 @@ class Catalog:
     def record_page(self, rec: PageRecord, run_id: int) -> bool:
         """Write a finished page with its index rows; False when it was already done."""
         with self.transaction():
-            row = self.db.execute(
-                "SELECT id, state FROM pages WHERE sha256 = ? AND page = ?", (rec.sha256, rec.page)
-            ).fetchone()
-            if row is None:
-                raise KeyError(f"page {rec.page} of {rec.sha256[:12]} is not in the ledger")
-            if row["state"] == DONE:
-                return False
-            page_id = int(row["id"])
-            self.db.execute(
-                """UPDATE pages SET state = 'done', error = NULL, attempts = attempts + 1,
-                   text = ?, confidence = ?, words = ?, weak_words = ?, dpi = ?, dpi_estimated = ?,
-                   rotation = ?, skew = ?, recipe = ?, document_date = ?, image = ?, wordfile = ?,
-                   seconds = ?, run_id = ?, updated = ? WHERE id = ?""",
-                (
-                    rec.text, rec.confidence, rec.words, rec.weak_words, rec.dpi,
-                    int(rec.dpi_estimated), rec.rotation, rec.skew, rec.recipe, rec.document_date,
-                    rec.image, rec.wordfile, rec.seconds, run_id, now(), page_id,
-                ),
-            )
-            self._write_identifiers(page_id, rec.identifiers)
-            self._index_page(page_id, rec.text)
+            return self._write_page(rec, run_id)
+
+    def record_pages(self, records: Iterable[PageRecord], run_id: int) -> int:
+        """`record_page` for many pages in one transaction; returns how many were new.
+
+        The same per-page writes, so the catalog ends up identical; committing once per
+        batch instead of once per page is what makes bulk indexing fast. All or nothing:
+        an error rolls the whole batch back, and a re-run writes it again.
+        """
+        with self.transaction():
+            return sum(self._write_page(rec, run_id) for rec in records)
+
+    def _write_page(self, rec: PageRecord, run_id: int) -> bool:
+        row = self.db.execute(
+            "SELECT id, state FROM pages WHERE sha256 = ? AND page = ?", (rec.sha256, rec.page)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"page {rec.page} of {rec.sha256[:12]} is not in the ledger")
+        if row["state"] == DONE:
+            return False
+        page_id = int(row["id"])
+        self.db.execute(
+            """UPDATE pages SET state = 'done', error = NULL, attempts = attempts + 1,
+               text = ?, confidence = ?, words = ?, weak_words = ?, dpi = ?, dpi_estimated = ?,
+               rotation = ?, skew = ?, recipe = ?, document_date = ?, image = ?, wordfile = ?,
+               seconds = ?, run_id = ?, updated = ? WHERE id = ?""",
+            (
+                rec.text, rec.confidence, rec.words, rec.weak_words, rec.dpi,
+                int(rec.dpi_estimated), rec.rotation, rec.skew, rec.recipe, rec.document_date,
+                rec.image, rec.wordfile, rec.seconds, run_id, now(), page_id,
+            ),
+        )
+        self._write_identifiers(page_id, rec.identifiers)
+        self._index_page(page_id, rec.text)
         return True
 
     def _write_identifiers(self, page_id: int, identifiers: Sequence[dict[str, Any]]) -> None:
@@ -342,6 +355,30 @@ class Catalog:
         )
 
     # -- reading ------------------------------------------------------------------------
+
+    def index_terms(self, candidates: Iterable[str]) -> dict[str, int]:
+        """Which of `candidates` are terms of the full-text index, with their page counts.
+
+        Reads an `fts5vocab` table over pages_fts. It lives in this connection's temp
+        schema, so a reader can create it during an ingest without taking a write lock.
+        """
+        wanted = sorted(set(candidates))
+        if not wanted:
+            return {}
+        self.db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pages_vocab USING fts5vocab(main, pages_fts, row)"
+        )
+        out: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                (term, int(doc))
+                for term, doc in self.db.execute(
+                    f"SELECT term, doc FROM temp.pages_vocab WHERE term IN ({marks})", chunk
+                )
+            )
+        return out
 
     def counts(self) -> dict[str, int]:
         out = {"sources": 0, "paths": 0, "pages": 0, PENDING: 0, DONE: 0, FAILED: 0, "quarantined": 0}
@@ -410,4 +447,125 @@ class Catalog:
                WHERE i.kind = ? AND i.canonical = ? AND p.state = 'done'
                ORDER BY p.document_date IS NULL, p.document_date, pa.dossier, pa.display, p.page""",
             (kind, canonical),
+        ).fetchall()
+
+    # -- identifiers from the catalog alone (OCR once) and dossier consensus ---------------
+
+    def replace_identifiers(self, page_id: int, identifiers: Sequence[dict[str, Any]]) -> None:
+        """A done page's identifiers, extracted again from its stored words."""
+        with self.transaction():
+            self._write_identifiers(page_id, identifiers)
+
+    def dossiers_of(self, shas: Iterable[str]) -> list[str]:
+        """The dossiers of these sources (through the path each was first seen at)."""
+        wanted = sorted(set(shas))
+        out: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                row[0]
+                for row in self.db.execute(
+                    f"""SELECT pa.dossier FROM sources s JOIN paths pa ON pa.path = s.first_path
+                        WHERE s.sha256 IN ({marks})""",
+                    chunk,
+                )
+            )
+        return sorted(out)
+
+    def _ensure_corrections(self) -> None:
+        """The QA table of dossier-consensus decisions (created on first use)."""
+        self.db.execute(
+            """CREATE TABLE IF NOT EXISTS identifier_corrections (
+                identifier_id INTEGER PRIMARY KEY REFERENCES identifiers(id) ON DELETE CASCADE,
+                dossier TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('corrected', 'kept')),
+                page_reading TEXT NOT NULL,
+                majority TEXT NOT NULL,
+                pages_with_reading INTEGER NOT NULL,
+                pages_with_majority INTEGER NOT NULL,
+                reason TEXT NOT NULL,
+                page_valid INTEGER NOT NULL,
+                page_warning TEXT,
+                at TEXT NOT NULL
+            )"""
+        )
+
+    def consensus_readings(
+        self, dossiers: Sequence[str] | None, kinds: Sequence[str]
+    ) -> list[sqlite3.Row]:
+        """Identifiers of done pages with their dossier and any consensus decision on them."""
+        self._ensure_corrections()
+        where = [f"i.kind IN ({','.join('?' * len(kinds))})", "p.state = 'done'"]
+        params: list[Any] = list(kinds)
+        if dossiers is not None:
+            where.append(f"pa.dossier IN ({','.join('?' * len(dossiers))})")
+            params.extend(dossiers)
+        return self.db.execute(
+            f"""SELECT i.id, i.page_id, i.kind, i.text, i.canonical, i.corrected_from, i.valid,
+                       i.warning, i.confidence, pa.dossier, c.status, c.majority, c.page_valid,
+                       c.page_warning, c.reason, c.pages_with_reading, c.pages_with_majority
+                FROM identifiers i JOIN pages p ON p.id = i.page_id
+                JOIN sources s ON s.sha256 = p.sha256 JOIN paths pa ON pa.path = s.first_path
+                LEFT JOIN identifier_corrections c ON c.identifier_id = i.id
+                WHERE {' AND '.join(where)} ORDER BY pa.dossier, i.kind, i.page_id, i.id""",
+            params,
+        ).fetchall()
+
+    def record_consensus(
+        self,
+        updates: Sequence[dict[str, Any]],
+        flags: Sequence[dict[str, Any]],
+        unflag: Sequence[int],
+    ) -> None:
+        """Write consensus decisions in one transaction: identifier readings, QA flags."""
+        self._ensure_corrections()
+        with self.transaction():
+            self.db.executemany(
+                """UPDATE identifiers SET canonical = :canonical, corrected_from = :corrected_from,
+                   valid = :valid, warning = :warning WHERE id = :id""",
+                updates,
+            )
+            self.db.executemany(
+                """INSERT INTO identifier_corrections (identifier_id, dossier, kind, status,
+                     page_reading, majority, pages_with_reading, pages_with_majority, reason,
+                     page_valid, page_warning, at)
+                   VALUES (:identifier_id, :dossier, :kind, :status, :page_reading, :majority,
+                     :pages_with_reading, :pages_with_majority, :reason, :page_valid,
+                     :page_warning, :at)
+                   ON CONFLICT (identifier_id) DO UPDATE SET status = excluded.status,
+                     majority = excluded.majority, pages_with_reading = excluded.pages_with_reading,
+                     pages_with_majority = excluded.pages_with_majority, reason = excluded.reason,
+                     at = excluded.at""",
+                [{**flag, "at": now()} for flag in flags],
+            )
+            self.db.executemany(
+                "DELETE FROM identifier_corrections WHERE identifier_id = ?",
+                [(identifier_id,) for identifier_id in unflag],
+            )
+
+    def identifier_corrections(
+        self, *, dossier: str | None = None, status: str | None = None
+    ) -> list[sqlite3.Row]:
+        """Dossier-consensus decisions for QA: identifiers corrected to the dossier's reading
+        (``status='corrected'``) and disagreements kept because both could be real
+        (``'kept'``), with the page they are on."""
+        self._ensure_corrections()
+        where, params = ["1 = 1"], []
+        if dossier is not None:
+            where.append("c.dossier = ?")
+            params.append(dossier)
+        if status is not None:
+            where.append("c.status = ?")
+            params.append(status)
+        return self.db.execute(
+            f"""SELECT c.*, i.text, i.canonical, i.corrected_from, i.confidence, i.box,
+                       p.sha256, p.page, pa.display
+                FROM identifier_corrections c JOIN identifiers i ON i.id = c.identifier_id
+                JOIN pages p ON p.id = i.page_id JOIN sources s ON s.sha256 = p.sha256
+                JOIN paths pa ON pa.path = s.first_path
+                WHERE {' AND '.join(where)}
+                ORDER BY c.dossier, c.kind, pa.display, p.page, c.identifier_id""",
+            params,
         ).fetchall()
