@@ -15,6 +15,7 @@ Conventions shared with ``ocr.clean``:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import cv2
@@ -69,6 +70,7 @@ def is_rtl(text: str) -> bool:
 
 
 def _font(path: str | Path, px: int) -> ImageFont.FreeTypeFont:
+    """A face laid out by raqm, without which Persian comes out unjoined and reversed."""
     return ImageFont.truetype(str(path), px, layout_engine=ImageFont.Layout.RAQM)
 
 
@@ -87,7 +89,8 @@ def render_page(
 
     ``rtl=True`` lays every line out right to left and right-aligned, ``False`` left to
     right, ``None`` decides per line from its script (for mixed pages).  ``font`` defaults
-    per line to a Naskh face for Persian and a serif face for English.
+    per line to Nazli for Persian and DejaVu Serif (at ``LATIN_SCALE``) for English.
+    Long lines wrap; lines that do not fit on the page are dropped.
     """
     width = round(size_mm[0] / 25.4 * dpi)
     height = round(size_mm[1] / 25.4 * dpi)
@@ -230,3 +233,21 @@ def _specks(img: np.ndarray, fraction: float, rng: np.random.Generator) -> np.nd
 def mixed_lines() -> list[str]:
     """Alternate Persian and English lines, as bilingual letters and forms have them."""
     return [line for pair in zip(PERSIAN_LINES, ENGLISH_LINES, strict=True) for line in pair]
+
+
+_FOLD = str.maketrans(
+    {"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": None, "\u200e": None, "\u200f": None}
+    | {a: p for a, p in zip("0123456789٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹" * 2, strict=True)}
+)
+
+
+def words(text: str) -> list[str]:
+    """Words with the spellings OCR varies on folded (ي/ك, zero-width non-joiner, digits)."""
+    return re.findall(r"\w+", text.translate(_FOLD))
+
+
+def word_recall(ocr_text: str, lines: list[str]) -> float:
+    """Share of the rendered words (with repeats) that OCR gave back, in any order."""
+    want = Counter(words(" ".join(lines)))
+    got = Counter(words(ocr_text))
+    return sum(min(n, got[w]) for w, n in want.items()) / max(1, sum(want.values()))
