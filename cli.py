@@ -137,33 +137,64 @@ def _render_snippet(snippet: str) -> str:
 @click.option("--dossier", help="Only pages of this dossier.")
 @click.option("--from", "date_from", help="Document date from (Jalali 1384/06/12 or ISO).")
 @click.option("--to", "date_to", help="Document date to (inclusive).")
-@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
-@click.option("--offset", type=click.IntRange(min=0), default=0)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="Hits to show (dossiers with --by-dossier).")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Hits (or dossiers) to skip.")
+@click.option("--fuzzy", is_flag=True,
+              help="Also match words one OCR slip away (a lost dot: نوسازی/توسازی), ranked below exact matches.")
+@click.option("--by-dossier", is_flag=True,
+              help="Group hits by dossier, best dossier first; --limit counts dossiers.")
+@click.option("--backend", type=click.Choice(["sqlite", "elasticsearch"]), default="sqlite", show_default=True,
+              help="Search the catalog's FTS5 index or an Elasticsearch index filled by `reindex`.")
+@click.option("--es-url", envvar="PARVANDEH_ES_URL", help="Elasticsearch URL (with --backend elasticsearch).")
+@click.option("--index", default="parvandeh-pages", show_default=True, help="Elasticsearch alias to search.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts.")
 def search(query: str, archive: Path, dossier: str | None, date_from: str | None, date_to: str | None,
-           limit: int, offset: int, as_json: bool, **identifiers: str | None) -> None:
+           limit: int, offset: int, fuzzy: bool, by_dossier: bool, backend: str, es_url: str | None,
+           index: str, as_json: bool, **identifiers: str | None) -> None:
     """Search page text (Persian-aware) and filter by identifiers, dossier and date."""
     from indexer.query import SearchQuery
-    from indexer.search import SqliteSearch
+    from indexer.search import SearchResult, SqliteSearch
 
     filters = _identifier_filters(identifiers)
     if not query.strip() and not filters and not dossier:
         raise click.UsageError("give a QUERY, an identifier filter or --dossier")
+    if backend == "elasticsearch" and not es_url:
+        raise click.UsageError("--backend elasticsearch needs --es-url or PARVANDEH_ES_URL")
     q = SearchQuery.build(
         query, identifiers=filters, dossier=dossier, date_from=parse_date(date_from),
-        date_to=parse_date(date_to), limit=limit, offset=offset,
+        date_to=parse_date(date_to), limit=limit, offset=offset, fuzzy=fuzzy, by_dossier=by_dossier,
     )
-    with _catalog(archive) as catalog:
-        result = SqliteSearch(catalog).search(q)
+    result: SearchResult
+    if backend == "elasticsearch":
+        from indexer.elastic import ElasticSearch
+
+        result = ElasticSearch(es_url, index=index).search(q)
+    else:
+        with _catalog(archive) as catalog:
+            result = SqliteSearch(catalog).search(q)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
     click.echo(f"{result.total} hit(s) for {query or '(filters)'}")
-    for n, hit in enumerate(result.hits, start=offset + 1):
-        date = f"  {hit.date}" if hit.date else ""
-        click.echo(f"{n:>3}. {hit.source}  p.{hit.page}  [{hit.dossier}]{date}  score {hit.score:.3g}")
-        if hit.snippet:
-            click.echo(f"     {_render_snippet(hit.snippet) if sys.stdout.isatty() else hit.snippet}")
+    if result.dossiers is None:
+        for n, hit in enumerate(result.hits, start=offset + 1):
+            _echo_hit(f"{n:>3}. ", hit, dossier=True)
+        return
+    for n, group in enumerate(result.dossiers, start=offset + 1):
+        shown = f"best {len(group.hits)} of {group.total}" if group.total > len(group.hits) else f"{group.total}"
+        click.echo(f"{n:>3}. [{group.dossier}]  {shown} page(s)")
+        for hit in group.hits:
+            _echo_hit("       ", hit, dossier=False)
+
+
+def _echo_hit(lead: str, hit: Any, *, dossier: bool) -> None:
+    date = f"  {hit.date}" if hit.date else ""
+    where = f"  [{hit.dossier}]" if dossier else ""
+    click.echo(f"{lead}{hit.source}  p.{hit.page}{where}{date}  score {hit.score:.2f}")
+    if hit.snippet:
+        indent = " " * (len(lead) + 2)
+        click.echo(f"{indent}{_render_snippet(hit.snippet) if sys.stdout.isatty() else hit.snippet}")
 
 
 @cli.command()

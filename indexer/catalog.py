@@ -119,6 +119,23 @@ def now() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexText:
+    """A page's two full-text columns: the matching form and its joined affixes."""
+
+    body: str
+    extra: str
+
+
+def index_text(text: str) -> IndexText:
+    """What the catalog indexes for a page's `text`.
+
+    Pure and picklable, so page workers can compute it beside OCR and the one writer
+    only writes: normalization costs more than the SQLite writes of a page.
+    """
+    return IndexText(normalize(text), " ".join(joined_variants(text)))
+
+
+@dataclass(frozen=True, slots=True)
 class PageRecord:
     """Everything the coordinator writes for one finished page."""
 
@@ -138,6 +155,8 @@ class PageRecord:
     wordfile: str | None = None
     document_date: str | None = None
     identifiers: Sequence[dict[str, Any]] = field(default_factory=tuple)
+    #: `index_text(text)` when a worker already computed it; the writer computes it otherwise.
+    index: IndexText | None = None
 
 
 class Catalog:
@@ -317,7 +336,7 @@ class Catalog:
             ),
         )
         self._write_identifiers(page_id, rec.identifiers)
-        self._index_page(page_id, rec.text)
+        self._index_page(page_id, rec.text, rec.index)
         return True
 
     def _write_identifiers(self, page_id: int, identifiers: Sequence[dict[str, Any]]) -> None:
@@ -336,7 +355,7 @@ class Catalog:
             ],
         )
 
-    def _index_page(self, page_id: int, text: str) -> None:
+    def _index_page(self, page_id: int, text: str, index: IndexText | None = None) -> None:
         """Keep page_text and its external-content FTS table in step (delete, then insert)."""
         old = self.db.execute("SELECT body, extra FROM page_text WHERE page_id = ?", (page_id,)).fetchone()
         if old is not None:
@@ -344,8 +363,8 @@ class Catalog:
                 "INSERT INTO pages_fts (pages_fts, rowid, body, extra) VALUES ('delete', ?, ?, ?)",
                 (page_id, old["body"], old["extra"]),
             )
-        body = normalize(text)
-        extra = " ".join(joined_variants(text))
+        forms = index if index is not None else index_text(text)
+        body, extra = forms.body, forms.extra
         self.db.execute(
             "INSERT OR REPLACE INTO page_text (page_id, body, extra) VALUES (?, ?, ?)",
             (page_id, body, extra),

@@ -33,8 +33,17 @@ from elasticsearch.helpers import streaming_bulk
 
 from indexer.catalog import DONE, Catalog
 from indexer.normalize import BIDI_MARKS, ZWJ, ZWNJ, ZWSP, display, joined_variants
-from indexer.query import Clause, SearchQuery, match_tokens
-from indexer.search import Hit, SearchResult, snippet
+from indexer.query import (
+    DOSSIER_HITS,
+    EXACT_BOOST,
+    FUZZY_MAX_TERMS,
+    Clause,
+    SearchQuery,
+    fuzzy_clause,
+    fuzzy_eligible,
+    match_tokens,
+)
+from indexer.search import DossierGroup, Hit, SearchResult, empty_result, grouped, snippet
 
 __all__ = [
     "DEFAULT_INDEX", "ENV_URL", "BackendUnreachable", "ElasticSearch", "SearchBackendError",
@@ -185,9 +194,36 @@ def _alternative(alt: tuple[str, ...], prefix: bool) -> dict[str, Any]:
     return {"multi_match": match}
 
 
-def _clause(clause: Clause) -> dict[str, Any]:
+def _fuzzy_term(field: str, token: str) -> dict[str, Any]:
+    return {"fuzzy": {field: {"value": token, "fuzziness": 1, "prefix_length": 0,
+                              "max_expansions": FUZZY_MAX_TERMS, "transpositions": True}}}
+
+
+def _fuzzy_alternative(alt: tuple[str, ...]) -> dict[str, Any]:
+    """Like `_alternative`, but each long word may match one edit away (`one_edit_variants`)."""
+    if not any(fuzzy_eligible(tok) for tok in alt):
+        return _alternative(alt, False)
+    if len(alt) == 1:
+        return {"multi_match": {"query": alt[0], "fields": list(SEARCH_FIELDS), "fuzziness": 1,
+                                "prefix_length": 0, "max_expansions": FUZZY_MAX_TERMS,
+                                "fuzzy_transpositions": True}}
+    spans = []
+    for field, boost in (("text", 1.0), ("extra", 0.6)):
+        words = [
+            {"span_multi": {"match": _fuzzy_term(field, tok)}} if fuzzy_eligible(tok)
+            else {"span_term": {field: tok}}
+            for tok in alt
+        ]
+        spans.append({"span_near": {"clauses": words, "slop": 0, "in_order": True, "boost": boost}})
+    return {"bool": {"should": spans, "minimum_should_match": 1}}
+
+
+def _clause(clause: Clause, *, fuzzy: bool = False) -> dict[str, Any]:
     """Any alternative, as a phrase (or phrase prefix) in the text or its joined variants."""
-    alts = [_alternative(alt, clause.prefix) for alt in clause.alternatives]
+    if fuzzy:
+        alts = [_fuzzy_alternative(alt) for alt in clause.alternatives]
+    else:
+        alts = [_alternative(alt, clause.prefix) for alt in clause.alternatives]
     return alts[0] if len(alts) == 1 else {"bool": {"should": alts, "minimum_should_match": 1}}
 
 
@@ -206,25 +242,53 @@ def _filters(query: SearchQuery) -> list[dict[str, Any]]:
     return out
 
 
-def build_body(query: SearchQuery) -> dict[str, Any]:
-    """The search request body: same clauses, filters, order and paging as `build_sql`."""
-    must = [_clause(c) for c in query.clauses if not c.negated]
-    must_not = [_clause(c) for c in query.clauses if c.negated]
+def _plain(query: SearchQuery) -> list[Clause]:
+    """The query's words only, as `build_sql(plain=True)` reads them."""
+    return [Clause(((tok,),)) for c in query.clauses if not c.negated for tok in c.alternatives[0]]
+
+
+#: Hit order, as `indexer.search.ORDER`: score, date (undated first), source, page.
+SORT: list[dict[str, Any]] = [
+    {"_score": {"order": "desc"}},
+    {"date": {"order": "asc", "missing": "_first"}},  # SQLite sorts NULL first
+    {"source": {"order": "asc"}},
+    {"page": {"order": "asc"}},
+]
+
+
+def build_body(query: SearchQuery, *, plain: bool = False) -> dict[str, Any]:
+    """The search request body: same clauses, filters, order and paging as `build_sql`.
+
+    Fuzzy clauses must match one edit away, and each exact match adds a constant
+    `EXACT_BOOST`, as the SQLite tier does. Grouped queries collapse on the dossier:
+    from/size count dossiers, each with its best `DOSSIER_HITS` pages as inner hits.
+    """
+    clauses = _plain(query) if plain else list(query.clauses)
+    fuzzy = query.fuzzy and not plain
+    must = [_clause(c, fuzzy=fuzzy and fuzzy_clause(c)) for c in clauses if not c.negated]
+    must_not = [_clause(c) for c in clauses if c.negated]
+    should = [
+        {"constant_score": {"filter": _clause(c), "boost": EXACT_BOOST}}
+        for c in clauses if fuzzy and fuzzy_clause(c)
+    ]
     filters = _filters(query) or ([] if must else [{"match_all": {}}])
     start = min(max(query.offset, 0), MAX_WINDOW)
-    return {
-        "query": {"bool": {"must": must, "must_not": must_not, "filter": filters}},
-        "sort": [
-            {"_score": {"order": "desc"}},
-            {"date": {"order": "asc", "missing": "_first"}},  # SQLite sorts NULL first
-            {"source": {"order": "asc"}},
-            {"page": {"order": "asc"}},
-        ],
+    boolean: dict[str, Any] = {"must": must, "must_not": must_not, "filter": filters}
+    if should:
+        boolean["should"] = should
+    body: dict[str, Any] = {
+        "query": {"bool": boolean},
+        "sort": SORT,
         "from": start,
         "size": max(0, min(query.limit, MAX_WINDOW - start)),
         "track_total_hits": True,
         "_source": SOURCE_FIELDS,
     }
+    if query.by_dossier:
+        body["collapse"] = {"field": "dossier", "inner_hits": {
+            "name": "dossier", "size": DOSSIER_HITS, "sort": SORT, "_source": SOURCE_FIELDS,
+            "track_scores": True}}
+    return body
 
 
 # -- talking to the cluster ---------------------------------------------------------------
@@ -291,22 +355,44 @@ class ElasticSearch:
 
     def search(self, query: SearchQuery) -> SearchResult:
         if not query.clauses and query.text.strip() and not query.identifiers:
-            return SearchResult(query.text, 0, ())  # nothing searchable was typed
+            return empty_result(query)  # nothing searchable was typed
         with _translated(self.url):
-            response = self.client.search(index=self.index, **_as_kwargs(build_body(query)))
+            try:
+                response = self._search(build_body(query))
+            except BadRequestError as e:
+                if e.error == "media_type_header_exception":
+                    raise
+                # Refused as built (too many clauses, a query the cluster cannot run):
+                # the same words, plainly, as SQLite falls back.
+                response = self._search(build_body(query, plain=True))
         found = response["hits"]
-        hits = tuple(
-            Hit(
-                source=doc["source"], sha256=doc["sha256"], dossier=doc["dossier"],
-                page=int(doc["page"]), date=doc.get("date"),
-                score=round(float(raw.get("_score") or 0.0), 4),
-                snippet=snippet(doc.get("display") or "", query),
-                confidence=doc.get("confidence"),
-            )
-            for raw in found["hits"]
-            for doc in (raw["_source"],)
-        )
-        return SearchResult(query.text, int(found["total"]["value"]), hits)
+        total = int(found["total"]["value"])
+        if not query.by_dossier:
+            return SearchResult(query.text, total, tuple(_hit(raw, query) for raw in found["hits"]))
+        groups = []
+        for top in found["hits"]:
+            inner = top.get("inner_hits", {}).get("dossier", {}).get("hits", {})
+            members = inner.get("hits") or [top]
+            groups.append(DossierGroup(
+                dossier=top["_source"]["dossier"],
+                total=int(inner.get("total", {}).get("value", len(members))),
+                hits=tuple(_hit(raw, query) for raw in members),
+            ))
+        return grouped(query.text, total, groups)
+
+    def _search(self, body: dict[str, Any]) -> Any:
+        return self.client.search(index=self.index, **_as_kwargs(body))
+
+
+def _hit(raw: Mapping[str, Any], query: SearchQuery) -> Hit:
+    doc = raw["_source"]
+    return Hit(
+        source=doc["source"], sha256=doc["sha256"], dossier=doc["dossier"],
+        page=int(doc["page"]), date=doc.get("date"),
+        score=round(float(raw.get("_score") or 0.0), 4),
+        snippet=snippet(doc.get("display") or "", query),
+        confidence=doc.get("confidence"),
+    )
 
 
 # -- filling it ---------------------------------------------------------------------------

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol
 
 from indexer.catalog import Catalog
 from indexer.normalize import display, normalize
-from indexer.query import Clause, SearchQuery, match_tokens
+from indexer.query import (
+    DOSSIER_HITS,
+    EXACT_BOOST,
+    Clause,
+    SearchQuery,
+    expand_fuzzy,
+    fuzzy_clause,
+    match_tokens,
+    one_edit_variants,
+    within_one_edit,
+)
 
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 SNIPPET_WORDS = 28
@@ -35,13 +47,38 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
-class SearchResult:
-    query: str
+class DossierGroup:
+    """One dossier's best pages when hits are grouped; `total` counts all its matching pages."""
+
+    dossier: str
     total: int
     hits: tuple[Hit, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "total": self.total, "hits": [h.to_dict() for h in self.hits]}
+        return {"dossier": self.dossier, "total": self.total, "hits": [h.to_dict() for h in self.hits]}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Ranked hits. Grouped results (`by_dossier`) also carry `dossiers`, best dossier first,
+    and keep the flat `hits` (the groups' hits in order), so scripts reading `hits` work
+    either way; `total` always counts matching pages."""
+
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    dossiers: tuple[DossierGroup, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"query": self.query, "total": self.total, "hits": [h.to_dict() for h in self.hits]}
+        if self.dossiers is not None:
+            out["dossiers"] = [g.to_dict() for g in self.dossiers]
+        return out
+
+
+def grouped(query: str, total: int, groups: Sequence[DossierGroup]) -> SearchResult:
+    """A grouped result; the flat hits are the groups' hits, best dossier first."""
+    return SearchResult(query, total, tuple(h for g in groups for h in g.hits), tuple(groups))
 
 
 class SearchBackend(Protocol):
@@ -61,71 +98,217 @@ def _clause_expr(clause: Clause) -> str:
     return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
 
-def fts_expression(clauses: tuple[Clause, ...] | list[Clause]) -> tuple[str | None, list[str]]:
+def fts_expression(clauses: Sequence[Clause]) -> tuple[str | None, list[str]]:
     """The MATCH expression for the positive clauses, and one per excluded clause."""
     positive = [_clause_expr(c) for c in clauses if not c.negated]
     negative = [_clause_expr(c) for c in clauses if c.negated]
     return (" AND ".join(positive) if positive else None), negative
 
 
-def build_sql(query: SearchQuery, *, plain: bool = False) -> tuple[str, str, list[Any]]:
-    """(select sql, count sql, params) for a query; `plain` ignores operators."""
-    clauses = query.clauses
-    if plain:
-        clauses = tuple(
-            Clause(((tok,),)) for c in clauses if not c.negated for tok in c.alternatives[0]
-        )
+class Sql(NamedTuple):
+    """The statements of one search, each with its parameters (paging included)."""
+
+    select: str
+    select_params: list[Any]
+    total: str
+    total_params: list[Any]
+
+
+#: Hit order everywhere: exact before fuzzy, score, then document date (undated first),
+#: source path, page.
+ORDER = "tier DESC, score DESC, document_date, display, page"
+_COLUMNS = "p.id, p.sha256, p.page, p.document_date, p.confidence, pa.display, pa.dossier"
+_JOINS = "JOIN sources s ON s.sha256 = p.sha256 JOIN paths pa ON pa.path = s.first_path"
+_BM25 = "-bm25(pages_fts, 1.0, 0.6)"
+#: Candidates beyond the ones asked for, ranked by the index alone before page rows are
+#: read (see `SqliteSearch`): room for ties at the edge, which would cost a second pass.
+TOP_SLACK = 100
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """A query as SQL pieces; `row` stands for the page id (p.id or the FTS rowid)."""
+
+    match: str | None
+    tier: str  # "0" when no clause is fuzzy
+    tier_params: list[str]
+    row_filters: list[str]  # conditions on the page id alone
+    row_params: list[Any]
+    date_filters: list[str]
+    date_params: list[str]
+
+    def at(self, row: str) -> tuple[str, list[str]]:
+        """The row-level conditions (AND-ed, leading " AND ") for a page-id expression."""
+        sql = "".join(f" AND {f.format(row=row)}" for f in self.row_filters)
+        return sql, list(self.row_params)
+
+    def score(self, row: str) -> tuple[str, list[str]]:
+        tier = self.tier.format(row=row)
+        if self.match is None:
+            return "0.0", []
+        if tier == "0":
+            return _BM25, []
+        return f"{_BM25} + {EXACT_BOOST!r} * {tier}", list(self.tier_params)
+
+
+def _parts(query: SearchQuery, clauses: Sequence[Clause], *, fuzzy: bool) -> _Parts:
     match, excluded = fts_expression(clauses)
+    tier, tier_params = _tier(query.clauses, clauses) if fuzzy else ("0", [])
+    row_filters: list[str] = []
+    row_params: list[Any] = []
+    for expr in excluded:
+        row_filters.append("{row} NOT IN (SELECT rowid FROM pages_fts WHERE pages_fts MATCH ?)")
+        row_params.append(expr)
+    for kind, canonical in query.identifiers:
+        row_filters.append("{row} IN (SELECT page_id FROM identifiers WHERE kind = ? AND canonical = ?)")
+        row_params += [kind, canonical]
+    if query.dossier:
+        row_filters.append(
+            "{row} IN (SELECT g.id FROM pages g WHERE g.sha256 IN (SELECT sha256 FROM paths WHERE dossier = ?))"
+        )
+        row_params.append(query.dossier)
+    dates, date_params = [], []
+    if query.date_from:
+        dates.append("p.document_date >= ?")
+        date_params.append(query.date_from)
+    if query.date_to:
+        dates.append("p.document_date <= ?")
+        date_params.append(query.date_to)
+    return _Parts(match, tier, tier_params, row_filters, row_params, dates, date_params)
+
+
+def _clauses(query: SearchQuery, plain: bool, expanded: Sequence[Clause] | None) -> tuple[Clause, ...]:
+    if plain:
+        return tuple(Clause(((tok,),)) for c in query.clauses if not c.negated for tok in c.alternatives[0])
+    return tuple(expanded) if expanded is not None else query.clauses
+
+
+def build_sql(
+    query: SearchQuery, *, plain: bool = False, expanded: Sequence[Clause] | None = None
+) -> Sql:
+    """The statements for a query: `plain` ignores operators; `expanded` are the query's
+    clauses with fuzzy alternatives (`expand_fuzzy`), whose exact matches rank first.
+
+    Grouped queries number the hits in rank order, keep each dossier's best
+    `DOSSIER_HITS`, and page over dossiers ordered by their best hit.
+    """
+    parts = _parts(query, _clauses(query, plain, expanded), fuzzy=expanded is not None and not plain)
     params: list[Any] = []
-    joins = ["JOIN sources s ON s.sha256 = p.sha256", "JOIN paths pa ON pa.path = s.first_path"]
-    where = ["p.state = 'done'"]
-    if match is not None:
-        source = "pages_fts f JOIN pages p ON p.id = f.rowid"
+    where = ["+p.state = 'done'"]  # unary +: never drive the search from the state index
+    if parts.match is not None:
+        # CROSS JOIN keeps the index as the outer loop: the planner would otherwise walk
+        # every done page and ask FTS5 about each one.
+        source = "pages_fts f CROSS JOIN pages p ON p.id = f.rowid"
         where.append("pages_fts MATCH ?")
-        params.append(match)
-        score = "-bm25(pages_fts, 1.0, 0.6)"
+        params.append(parts.match)
     else:
         source = "pages p"
-        score = "0.0"
-    for expr in excluded:
-        where.append("p.id NOT IN (SELECT rowid FROM pages_fts WHERE pages_fts MATCH ?)")
-        params.append(expr)
-    for kind, canonical in query.identifiers:
-        where.append(
-            "EXISTS (SELECT 1 FROM identifiers i WHERE i.page_id = p.id AND i.kind = ? AND i.canonical = ?)"
+    rows, row_params = parts.at("p.id")
+    body = f"FROM {source} {_JOINS} WHERE {' AND '.join(where + parts.date_filters)}{rows}"
+    params += parts.date_params + row_params
+    score, score_params = parts.score("p.id")
+    tier, tier_params = parts.tier.format(row="p.id"), (parts.tier_params if parts.tier != "0" else [])
+    matched = f"SELECT {_COLUMNS}, {score} AS score, {tier} AS tier {body}"
+    matched_params = [*score_params, *tier_params, *params]
+    if query.by_dossier:
+        select = (
+            f"WITH m AS ({matched}), "
+            f"r AS (SELECT *, row_number() OVER (ORDER BY {ORDER}) AS rn, "
+            f"row_number() OVER (PARTITION BY dossier ORDER BY {ORDER}) AS drn, "
+            f"count(*) OVER (PARTITION BY dossier) AS dossier_hits FROM m), "
+            f"g AS (SELECT dossier, min(rn) AS best FROM r GROUP BY dossier ORDER BY best LIMIT ? OFFSET ?) "
+            f"SELECT r.* FROM r JOIN g USING (dossier) WHERE r.drn <= ? ORDER BY g.best, r.drn"
         )
-        params += [kind, canonical]
-    if query.dossier:
-        where.append("EXISTS (SELECT 1 FROM paths d WHERE d.sha256 = p.sha256 AND d.dossier = ?)")
-        params.append(query.dossier)
-    if query.date_from:
-        where.append("p.document_date >= ?")
-        params.append(query.date_from)
-    if query.date_to:
-        where.append("p.document_date <= ?")
-        params.append(query.date_to)
-    body = f"FROM {source} {' '.join(joins)} WHERE {' AND '.join(where)}"
-    select = (
-        f"SELECT p.id, p.sha256, p.page, p.document_date, p.text, p.confidence, pa.display, pa.dossier, "
-        f"{score} AS score {body} ORDER BY score DESC, p.document_date, pa.display, p.page LIMIT ? OFFSET ?"
-    )
-    return select, f"SELECT count(*) {body}", params
+        paging = [query.limit, query.offset, DOSSIER_HITS]
+    else:
+        select = f"{matched} ORDER BY {ORDER} LIMIT ? OFFSET ?"
+        paging = [query.limit, query.offset]
+    return Sql(select, [*matched_params, *paging], f"SELECT count(*) {body}", params)
+
+
+def build_top_sql(
+    query: SearchQuery, *, size: int, expanded: Sequence[Clause] | None = None,
+    within: Sequence[int] | None = None, ties: bool = False,
+) -> Sql:
+    """Rank in the index alone: the best `size` page ids by (tier, score) (all when
+    `size` < 0; with `ties`, also every page tied with the last), optionally among the
+    pages `within`, and how many pages match.
+
+    Equal to `build_sql` only where every indexed page is a done page with a path, and for
+    queries without date filters; `SqliteSearch` checks both before using it.
+    """
+    parts = _parts(query, _clauses(query, False, expanded), fuzzy=expanded is not None)
+    if parts.match is None or parts.date_filters:
+        raise ValueError("build_top_sql needs words to match and no date filter")
+    rows, row_params = parts.at("rowid")
+    if within is not None:
+        # unary +: a filter on the matches, not one FTS5 query per listed rowid
+        rows += f" AND +rowid IN ({','.join(str(int(i)) for i in within) or 'NULL'})"
+    score, score_params = parts.score("rowid")
+    tier, tier_params = parts.tier.format(row="rowid"), (parts.tier_params if parts.tier != "0" else [])
+    body = f"FROM pages_fts WHERE pages_fts MATCH ?{rows}"
+    params = [parts.match, *row_params]
+    select = f"SELECT rowid AS id, {score} AS score, {tier} AS tier {body}"
+    if ties:
+        select = (f"SELECT id, score, tier FROM (SELECT *, rank() OVER (ORDER BY tier DESC, score DESC) AS rk "
+                  f"FROM ({select})) WHERE rk <= ? ORDER BY rk")
+    else:
+        select += " ORDER BY tier DESC, score DESC LIMIT ?"
+    return Sql(select, [*score_params, *tier_params, *params, size], f"SELECT count(*) {body}", params)
+
+
+def _tier(original: Sequence[Clause], expanded: Sequence[Clause]) -> tuple[str, list[str]]:
+    """How many fuzzy-able clauses a page matches exactly: 1 for a clause that gained no
+    alternatives (it can only match exactly), a test against the exact clause otherwise."""
+    parts: list[str] = []
+    params: list[str] = []
+    for exact, wide in zip(original, expanded, strict=True):
+        if not fuzzy_clause(exact):
+            continue
+        if wide == exact:
+            parts.append("1")
+        else:
+            parts.append("({row} IN (SELECT rowid FROM pages_fts WHERE pages_fts MATCH ?))")
+            params.append(_clause_expr(exact))
+    return ("(" + " + ".join(parts) + ")" if parts else "0"), params
+
+
+Row = dict[str, Any]
+
+
+def _order_key(row: Row) -> tuple[Any, ...]:
+    """`ORDER` in Python: SQLite sorts NULL dates first and text by code point, as here."""
+    date = row["document_date"]
+    return (-row["tier"], -row["score"], date is not None, date or "", row["display"], row["page"])
 
 
 class SqliteSearch:
-    """FTS5 search inside catalog.sqlite (the embedded default)."""
+    """FTS5 search inside catalog.sqlite (the embedded default).
+
+    Ranking reads the index first: when every indexed page is done and has a path
+    (`consistent`, checked once per catalog change) and the query has no date filter, the
+    best page ids come from FTS5 alone and only their page rows are read. That answer is
+    used only when it provably equals the full statement's (no tie reaches past the
+    candidates), which runs otherwise. It keeps common words fast on large archives:
+    joining every matching page to its source and path costs more than ranking them.
+    """
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self._checked: tuple[int, int] | None = None
+        self._consistent = False
 
     def search(self, query: SearchQuery) -> SearchResult:
         if not query.clauses and query.text.strip() and not query.identifiers:
-            return SearchResult(query.text, 0, ())
+            return empty_result(query)
+        expanded = self._expand(query) if query.fuzzy else None
         try:
-            rows, total = self._run(query, plain=False)
+            found = self._index_first(query, expanded) if self._can_rank_in_index(query) else None
+            rows, total = found if found is not None else self._run(build_sql(query, expanded=expanded))
         except sqlite3.OperationalError:
-            rows, total = self._run(query, plain=True)
-        hits = tuple(
+            rows, total = self._run(build_sql(query, plain=True))
+        texts = self._texts([int(r["id"]) for r in rows])
+        hits = [
             Hit(
                 source=row["display"],
                 sha256=row["sha256"],
@@ -133,33 +316,176 @@ class SqliteSearch:
                 page=row["page"],
                 date=row["document_date"],
                 score=float(row["score"]),
-                snippet=snippet(row["text"] or "", query),
+                snippet=snippet(texts.get(int(row["id"]), ""), query),
                 confidence=row["confidence"],
             )
             for row in rows
-        )
-        return SearchResult(query.text, total, hits)
+        ]
+        if not query.by_dossier:
+            return SearchResult(query.text, total, tuple(hits))
+        groups: dict[str, tuple[int, list[Hit]]] = {}
+        for row, hit in zip(rows, hits, strict=True):
+            groups.setdefault(row["dossier"], (int(row["dossier_hits"]), []))[1].append(hit)
+        return grouped(query.text, total, [DossierGroup(d, n, tuple(h)) for d, (n, h) in groups.items()])
 
-    def _run(self, query: SearchQuery, *, plain: bool) -> tuple[list[sqlite3.Row], int]:
-        select, count, params = build_sql(query, plain=plain)
+    # -- ranking in the index -------------------------------------------------------------
+
+    def _can_rank_in_index(self, query: SearchQuery) -> bool:
+        has_words = any(not c.negated for c in query.clauses)
+        return has_words and not query.date_from and not query.date_to and self.consistent()
+
+    def _index_first(
+        self, query: SearchQuery, expanded: Sequence[Clause] | None
+    ) -> tuple[list[Row], int] | None:
+        """The hits ranked by the index alone, or None when that cannot be proved exact."""
         db = self.catalog.db
-        total = int(db.execute(count, params).fetchone()[0])
-        rows = db.execute(select, [*params, query.limit, query.offset]).fetchall()
-        return rows, total
+        count = build_top_sql(query, size=0, expanded=expanded)
+        total = int(db.execute(count.total, count.total_params).fetchone()[0])
+        want = query.offset + query.limit
+        size = 2 * want + TOP_SLACK if not query.by_dossier else DOSSIER_HITS * want + TOP_SLACK
+        ties = False  # first the cheap top-N; a tie at its edge asks for whole tie groups
+        while True:
+            size = min(size, total + 1)  # asking for more than all makes the answer complete
+            found = self._candidates(query, expanded, size, ties=ties)
+            if found is None:
+                return None
+            rows, complete = found
+            if not query.by_dossier and (complete or len(rows) >= want):
+                return rows[query.offset : want], total
+            dossiers = list(dict.fromkeys(r["dossier"] for r in rows))
+            if query.by_dossier and (complete or len(dossiers) >= want):
+                return self._groups(query, expanded, dossiers[query.offset : want]), total
+            size, ties = (size if not ties else size * 4), True
+
+    def _candidates(
+        self, query: SearchQuery, expanded: Sequence[Clause] | None, size: int, *, ties: bool
+    ) -> tuple[list[Row], bool] | None:
+        """The best matches in full order, and whether they are all the matches.
+
+        Every page left out ranks below every page returned: without `ties` the best `size`
+        minus those tied with the last one, with `ties` the best `size` and all their ties.
+        None: a candidate the full statement would drop (the catalog changed meanwhile).
+        """
+        sql = build_top_sql(query, size=size, expanded=expanded, ties=ties)
+        candidates = self.catalog.db.execute(sql.select, sql.select_params).fetchall()
+        rows = self._with_details(candidates)
+        if rows is None:
+            return None
+        complete = len(candidates) < size
+        if not complete and not ties:
+            last = (candidates[-1]["tier"], candidates[-1]["score"])
+            rows = [r for r in rows if (r["tier"], r["score"]) > last]
+        return sorted(rows, key=_order_key), complete
+
+    def _groups(self, query: SearchQuery, expanded: Sequence[Clause] | None, dossiers: list[str]) -> list[Row]:
+        """Every match of these dossiers (as their first path names them), best first each."""
+        if not dossiers:
+            return []
+        marks = ",".join("?" * len(dossiers))
+        ids = [
+            int(r[0])
+            for r in self.catalog.db.execute(
+                f"""SELECT DISTINCT p.id FROM paths d CROSS JOIN sources s ON s.sha256 = d.sha256
+                    CROSS JOIN paths pa ON pa.path = s.first_path CROSS JOIN pages p ON p.sha256 = s.sha256
+                    WHERE d.dossier IN ({marks}) AND pa.dossier IN ({marks}) AND +p.state = 'done'""",
+                [*dossiers, *dossiers],
+            )
+        ]
+        sql = build_top_sql(query, size=-1, expanded=expanded, within=ids)
+        rows = self._with_details(self.catalog.db.execute(sql.select, sql.select_params).fetchall()) or []
+        members: dict[str, list[Row]] = {d: [] for d in dossiers}
+        for row in sorted(rows, key=_order_key):
+            members[row["dossier"]].append(row)
+        return [
+            {**row, "dossier_hits": len(members[d])} for d in dossiers for row in members[d][:DOSSIER_HITS]
+        ]
+
+    def _with_details(self, candidates: Sequence[sqlite3.Row]) -> list[Row] | None:
+        ids = [int(c["id"]) for c in candidates]
+        details: dict[int, Row] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            details.update(
+                (int(r["id"]), dict(r))
+                for r in self.catalog.db.execute(
+                    f"SELECT {_COLUMNS} FROM pages p {_JOINS} WHERE p.id IN ({marks}) AND +p.state = 'done'", chunk
+                )
+            )
+        if len(details) != len(ids):
+            return None
+        return [{**details[int(c["id"])], "score": c["score"], "tier": c["tier"]} for c in candidates]
+
+    def consistent(self) -> bool:
+        """Every indexed page is done and has its first path: then counting and ranking in
+        the index alone equals the full statement. Re-checked when the catalog changes."""
+        db = self.catalog.db
+        version = (int(db.execute("PRAGMA data_version").fetchone()[0]), db.total_changes)
+        if version != self._checked:
+            broken = db.execute(
+                """SELECT EXISTS (SELECT 1 FROM pages g WHERE g.state IN ('pending', 'failed')
+                                  AND EXISTS (SELECT 1 FROM page_text t WHERE t.page_id = g.id))
+                       OR EXISTS (SELECT 1 FROM sources s
+                                  WHERE NOT EXISTS (SELECT 1 FROM paths pa WHERE pa.path = s.first_path)
+                                  AND EXISTS (SELECT 1 FROM pages g WHERE g.sha256 = s.sha256 AND +g.state = 'done'))"""
+            ).fetchone()[0]
+            self._checked, self._consistent = version, not broken
+        return self._consistent
+
+    # -- the rest ---------------------------------------------------------------------------
+
+    def _expand(self, query: SearchQuery) -> list[Clause]:
+        """The query's clauses with the index terms one slip away from each long word."""
+        cache: dict[str, list[str]] = {}
+
+        def variants(token: str) -> list[str]:
+            if token not in cache:
+                found = self.catalog.index_terms(one_edit_variants(token))
+                cache[token] = sorted(found, key=lambda t: (-found[t], t))
+            return cache[token]
+
+        return [expand_fuzzy(c, variants) for c in query.clauses]
+
+    def _run(self, sql: Sql) -> tuple[list[Row], int]:
+        db = self.catalog.db
+        total = int(db.execute(sql.total, sql.total_params).fetchone()[0])
+        return [dict(r) for r in db.execute(sql.select, sql.select_params)], total
+
+    def _texts(self, ids: list[int]) -> dict[int, str]:
+        """Page texts for the hits only: the ranking never carries whole pages around."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        return {
+            int(pid): text or ""
+            for pid, text in self.catalog.db.execute(f"SELECT id, text FROM pages WHERE id IN ({marks})", ids)
+        }
+
+
+def empty_result(query: SearchQuery) -> SearchResult:
+    if query.by_dossier:
+        return grouped(query.text, 0, [])
+    return SearchResult(query.text, 0, ())
 
 
 _WORD = re.compile(r"\S+")
 
 
-def _matches(word: str, terms: set[str], prefixes: set[str]) -> bool:
-    tokens = match_tokens(word)
+@lru_cache(maxsize=65_536)
+def _word_forms(word: str) -> tuple[tuple[str, ...], str]:
+    """A displayed word's matching tokens and its joined form (pages repeat their words)."""
+    return tuple(match_tokens(word)), normalize(word).replace(" ", "")
+
+
+def _matches(word: str, terms: set[str], prefixes: set[str], fuzzy: set[str]) -> bool:
+    tokens, joined = _word_forms(word)
     if not tokens:
         return False
-    joined = normalize(word).replace(" ", "")
     return (
         any(t in terms for t in tokens)
         or joined in terms
         or any(t.startswith(p) for t in tokens for p in prefixes)
+        or any(within_one_edit(t, f) for t in tokens for f in fuzzy)
     )
 
 
@@ -169,14 +495,15 @@ def snippet(
     """A window of the page's own text around the first match, matched words marked.
 
     Built from the displayed text rather than the index, so the highlight shows the
-    Persian letters the page has (ي stays ي) while matching uses the normalized form.
+    Persian letters the page has (ي stays ي) while matching uses the normalized form. In
+    fuzzy mode a word one slip from a query word is marked too, on every backend alike.
     """
     shown = display(text).replace("\n", " ")
     spans = list(_WORD.finditer(shown))
     if not spans:
         return ""
-    terms, prefixes = query.terms, query.prefixes
-    hit_at = [i for i, m in enumerate(spans) if _matches(m.group(), terms, prefixes)]
+    terms, prefixes, fuzzy = query.terms, query.prefixes, query.fuzzy_terms
+    hit_at = [i for i, m in enumerate(spans) if _matches(m.group(), terms, prefixes, fuzzy)]
     first = hit_at[0] if hit_at else 0
     start = max(0, min(first - words // 3, len(spans) - words))
     window = spans[start : start + words]

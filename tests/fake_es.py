@@ -40,6 +40,8 @@ class FakeCluster:
     #: (status, error type) answered to every request (e.g. a version mismatch)
     answer_all: tuple[int, str] | None = None
     search_response: dict[str, Any] = field(default_factory=dict)
+    #: (status, error type) answered to the next searches, one each, before search_response
+    search_errors: list[tuple[int, str]] = field(default_factory=list)
 
     def client(self) -> Elasticsearch:
         cluster = self
@@ -87,6 +89,8 @@ class FakeCluster:
         if len(parts) == 2 and parts[1] == "_search":
             if parts[0] not in self.indices and parts[0] not in self.aliases:
                 return _error(404, "index_not_found_exception", f"no such index [{parts[0]}]")
+            if self.search_errors:
+                return _error(*self.search_errors.pop(0))
             return 200, self.search_response
         if len(parts) == 2 and parts[1] in ("_settings", "_refresh"):
             return 200, {"acknowledged": True}

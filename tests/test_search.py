@@ -6,9 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from indexer.catalog import Catalog, PageRecord
-from indexer.query import SearchQuery, parse
-from indexer.search import SqliteSearch, build_sql, quote, snippet
+from indexer.catalog import Catalog, PageRecord, index_text
+from indexer.query import (
+    FUZZY_MAX_ALTERNATIVES,
+    Clause,
+    SearchQuery,
+    expand_fuzzy,
+    fuzzy_eligible,
+    one_edit_variants,
+    parse,
+    within_one_edit,
+)
+from indexer.search import SqliteSearch, build_sql, build_top_sql, quote, snippet
 
 PAGES = {
     "a" * 64: ("karaj-1384-0412", "karaj-1384-0412/scan_01.pdf", "2005-09-03",
@@ -100,13 +109,315 @@ def test_quote_doubles_quotes() -> None:
     assert quote('a"b') == '"a""b"'
 
 
-def test_build_sql_never_inlines_user_text() -> None:
-    q = SearchQuery.build("x'); DROP TABLE pages; --")
-    sql, count, params = build_sql(q)
-    assert "DROP" not in sql and "DROP" not in count
-    assert any("drop" in str(p) for p in params)
+@pytest.mark.parametrize("mode", [{}, {"fuzzy": True}, {"by_dossier": True}, {"dossier": "x'--"}])
+def test_build_sql_never_inlines_user_text(mode: dict[str, object]) -> None:
+    q = SearchQuery.build("x'); DROP TABLE pages; -- ساختمانی", **mode)  # type: ignore[arg-type]
+    expanded = [expand_fuzzy(c, lambda t: ["ساختمانى'); DROP"]) for c in q.clauses] if q.fuzzy else None
+    for sql in (build_sql(q, expanded=expanded), build_top_sql(q, size=5, expanded=expanded, ties=True)):
+        assert "DROP" not in sql.select and "DROP" not in sql.total and "x'" not in sql.select
+        assert any("drop" in str(p) for p in sql.select_params)
+
+
+@pytest.mark.parametrize(("typed", "alternatives"), [
+    ("31456-78913", [("31456", "78913"), ("3145678913",), ("7891331456",), ("78913", "31456")]),
+    ("۱۳۹۲/۰۸/۰۱", [("1392", "08", "01"), ("13920801",), ("1392", "0801"), ("139208", "01"), ("01081392",),
+                    ("01", "081392"), ("0108", "1392"), ("01", "08", "1392")]),
+    ("08-03-123-012-000-000", [("08", "03", "123", "012", "000", "000"), ("0803123012000000",),
+                               ("000", "000", "012", "123", "03", "08"), ("0000000121230308",)]),
+    ("6079", [("6079",)]),
+    ("45/12*", [("45", "12")]),  # a prefix stays as typed
+    ("فرم-12", [("فرم", "12")]),  # not all digits
+])
+def test_digit_groups_also_match_as_ocr_returns_them(typed: str, alternatives: list[tuple[str, ...]]) -> None:
+    (clause,) = parse(typed)
+    assert list(clause.alternatives) == alternatives
+
+
+def test_compounds_typed_with_a_space_also_match_joined() -> None:
+    assert [c.alternatives for c in parse("دانش آموز")] == [(("دانش",), ("دانشاموز",)), (("اموز",), ("دانشاموز",))]
+    assert [c.alternatives for c in parse("عقب نشینی به")] == [
+        (("عقب",), ("عقبنشینی",)), (("نشینی",), ("عقبنشینی",)), (("به",),)]  # به is too short to be a half
+    assert [c.alternatives for c in parse("کد ملی")] == [(("کد",),), (("ملی",),)]
+    assert [c.alternatives for c in parse("permit number")] == [(("permit",),), (("number",),)]
+    assert [c.alternatives for c in parse("دانش -آموز")][0] == (("دانش",),)  # never across an exclusion
 
 
 def test_parse_keeps_unknown_syntax_as_words() -> None:
     clauses = parse("NEAR(پروانه")
     assert [c.alternatives for c in clauses] == [(("near", "پروانه"),)]
+
+
+# -- OCR-tolerant matching: the edit model ------------------------------------------------
+
+
+@pytest.mark.parametrize(("word", "slip"), [
+    ("نوسازی", "توسازی"),  # ن → ت: a dot misplaced
+    ("نوسازی", "نوسازن"),  # final ی → ن
+    ("پارکینگ", "بارکینگ"),  # پ → ب: two dots lost
+    ("ساختمانی", "ساخنمانی"),  # ت → ن
+    ("ثبتی", "تبتی"),  # ث → ت
+    ("فرسوده", "فرسود"),  # a letter lost
+    ("کمیسیون", "کمیسییون"),  # a letter added
+    ("نوسازی", "نوسزای"),  # neighbours swapped
+    ("demolition", "demolitlon"),  # Latin: one substitution
+])
+def test_one_slip_is_one_edit(word: str, slip: str) -> None:
+    assert slip != word
+    assert slip in one_edit_variants(word)
+    assert within_one_edit(word, slip) and within_one_edit(slip, word)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("نوسازی", "توسازیها"), ("پارکینگ", "بارکینک"), ("نوسازی", "سازینو"), ("abcd", "badc"), ("شهرداری", "شهر"),
+])
+def test_two_slips_are_not_one(a: str, b: str) -> None:
+    assert not within_one_edit(a, b) and b not in one_edit_variants(a)
+
+
+def _osa(a: str, b: str) -> int:
+    """Textbook optimal-string-alignment distance, to check the fast test against."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+def test_within_one_edit_agrees_with_the_textbook_distance() -> None:
+    import random
+
+    rng = random.Random(5)
+    letters = "نتبپیثس"
+    for _ in range(3000):
+        a = "".join(rng.choice(letters) for _ in range(rng.randint(0, 6)))
+        b = "".join(rng.choice(letters) for _ in range(rng.randint(0, 6)))
+        assert within_one_edit(a, b) == (_osa(a, b) <= 1), (a, b)
+    for word in ("نوسازی", "ثبت", "abc"):
+        assert all(_osa(word, v) == 1 for v in one_edit_variants(word))
+
+
+@pytest.mark.parametrize(("token", "eligible"), [
+    ("نوسازی", True), ("پارکینگ", True), ("demolition", True), ("ملک", False), ("طرح", False),
+    ("6079", False), ("45a1", False), ("نوسازی2", False), ("x" * 31, False), ("x" * 30, True),
+])
+def test_fuzzy_eligible(token: str, eligible: bool) -> None:
+    assert fuzzy_eligible(token) is eligible
+
+
+def test_expand_fuzzy_keeps_exact_first_and_caps_phrases() -> None:
+    (word,) = parse("نوسازی")
+    wide = expand_fuzzy(word, lambda t: ["توسازی", "نوسازى"])
+    assert wide.alternatives == (("نوسازی",), ("توسازی",), ("نوسازى",))
+    (phrase,) = parse('"بافت فرسوده"')
+    wide = expand_fuzzy(phrase, lambda t: {"بافت": ["یافت"], "فرسوده": ["فرسود"]}[t])
+    assert wide.alternatives[0] == ("بافت", "فرسوده")
+    assert set(wide.alternatives[1:]) == {("بافت", "فرسود"), ("یافت", "فرسوده"), ("یافت", "فرسود")}
+    many = expand_fuzzy(Clause((("الفبا", "الفبا", "الفبا"),)), lambda t: [f"x{i}" for i in range(50)])
+    assert len(many.alternatives) == 1 + FUZZY_MAX_ALTERNATIVES
+    (negated,) = parse("-نوسازی")
+    assert expand_fuzzy(negated, lambda t: ["توسازی"]) == negated
+
+
+def test_catalog_finds_index_terms_one_slip_away(catalog: Catalog) -> None:
+    terms = catalog.index_terms(one_edit_variants("ساختمانی"))
+    assert terms == {}  # no slip of it on these pages
+    assert catalog.index_terms(["پروانه", "شهرداری", "nothing", ""]) == {"پروانه": 2, "شهرداری": 2}
+
+
+# -- ranking in the index equals the full statement ---------------------------------------
+
+TIES = [
+    # Many pages with the same wording: equal scores, so order falls to date, path, page.
+    ("same", "درخواست صدور پروانه ساختمانی برای ملک مسکونی"),
+    ("more", "پروانه ساختمانی پروانه ساختمانی صادر شد"),
+    ("other", "کمیسیون ماده صد رأی به قلع بنا داد و پروانه باطل شد"),
+]
+
+
+@pytest.fixture(scope="module")
+def tied(tmp_path_factory: pytest.TempPathFactory):
+    with Catalog(tmp_path_factory.mktemp("ties") / "catalog.sqlite") as cat:
+        n = 0
+        for d in range(9):
+            dossier = f"karaj-13{80 + d}-{d:04d}"
+            for f in range(1 + d % 3):
+                sha = f"{d:02d}{f:02d}".ljust(64, "0")
+                display = f"{dossier}/scan_{f + 1:02d}.pdf"
+                kinds = [TIES[(d + f + i) % 3] for i in range(4)]
+                cat.add_source(sha256=sha, kind="pdf", size=1, dpis=[300] * len(kinds), first_path=f"/s/{display}")
+                cat.record_path(path=f"/s/{display}", display=display, dossier=dossier, sha256=sha, size=1, mtime_ns=1)
+                cat.record_pages(
+                    [PageRecord(sha, i + 1, text, 90.0, 5, 0, 300, False, 0, 0.0, "standard", 1.0,
+                                document_date=None if (n + i) % 5 == 0 else f"20{10 + (n + i) % 4}-01-0{1 + i}",
+                                identifiers=[{"kind": "permit_number", "text": "۶۰۷۹", "canonical": str(6000 + d % 2)}])
+                     for i, (_kind, text) in enumerate(kinds)],
+                    run_id=1,
+                )
+                n += 1
+        yield cat
+
+
+TIE_QUERIES = ["پروانه", "پروانه ساختمانی", '"پروانه ساختمانی"', "پرو*", "پروانه -کمیسیون", "صدور OR قلع",
+               "پروانه", "ساختمانى", "ملک", "nothing"]
+TIE_MODES = [{}, {"limit": 3}, {"limit": 4, "offset": 5}, {"limit": 50}, {"by_dossier": True, "limit": 2},
+             {"by_dossier": True, "limit": 3, "offset": 2}, {"fuzzy": True, "limit": 7},
+             {"identifiers": (("permit_number", "6001"),), "limit": 6}, {"dossier": "karaj-1382-0002"},
+             {"date_from": "2011-01-01", "limit": 5}]
+
+
+@pytest.mark.parametrize("slack", [0, 1, 100])
+@pytest.mark.parametrize("mode", TIE_MODES, ids=range(len(TIE_MODES)))
+def test_ranking_in_the_index_equals_the_full_statement(tied: Catalog, mode: dict[str, object], slack: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("indexer.search.TOP_SLACK", slack)  # small: the candidates end inside ties
+    fast = SqliteSearch(tied)
+    assert fast.consistent()
+    for text in TIE_QUERIES:
+        q = SearchQuery.build(text, **mode)  # type: ignore[arg-type]
+        quick = fast.search(q).to_dict()
+        with monkeypatch.context() as m:
+            m.setattr(SqliteSearch, "_index_first", lambda *a: None)
+            full = SqliteSearch(tied).search(q).to_dict()
+        assert quick == full, (text, mode)
+
+
+def test_ranking_in_the_index_is_used_and_widens_past_ties(tied: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[tuple[int, bool]] = []
+    original = SqliteSearch._candidates
+
+    def spy(self: SqliteSearch, query: SearchQuery, expanded: object, size: int, *, ties: bool) -> object:
+        asked.append((size, ties))
+        return original(self, query, expanded, size, ties=ties)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SqliteSearch, "_candidates", spy)
+    monkeypatch.setattr("indexer.search.TOP_SLACK", 0)
+    result = SqliteSearch(tied).search(SearchQuery.build("پروانه", limit=2))
+    assert len(result.hits) == 2 and asked[0] == (4, False) and asked[-1][1] is True
+
+
+def test_an_inconsistent_catalog_is_searched_in_full(tmp_path: Path) -> None:
+    with Catalog(tmp_path / "catalog.sqlite") as cat:
+        for sha, (dossier, display, date, text) in PAGES.items():
+            cat.add_source(sha256=sha, kind="pdf", size=1, dpis=[300], first_path=f"/scans/{display}")
+            cat.record_path(path=f"/scans/{display}", display=display, dossier=dossier, sha256=sha, size=1, mtime_ns=1)
+            cat.record_page(PageRecord(sha, 1, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0,
+                                       document_date=date), run_id=1)
+        search = SqliteSearch(cat)
+        assert search.consistent() and search.search(SearchQuery.build("شهرداری")).total == 2
+        cat.db.execute("DELETE FROM paths WHERE display = ?", ("karaj-1386-0101/letter.png",))
+        assert not search.consistent()
+        result = search.search(SearchQuery.build("شهرداری"))
+        assert result.total == 1 and [h.source for h in result.hits] == ["karaj-1384-0412/scan_01.pdf"]
+
+
+# -- the batched write path -----------------------------------------------------------------
+
+
+def _dump(cat: Catalog) -> list[list[tuple[object, ...]]]:
+    tables = ["pages", "identifiers", "page_text"]
+    out = [[tuple(r) for r in cat.db.execute(f"SELECT * FROM {t} ORDER BY 1")] for t in tables]
+    out.append([tuple(r) for r in cat.db.execute("SELECT term, doc, cnt FROM temp.pages_vocab ORDER BY term")])
+    return out
+
+
+@pytest.mark.parametrize("way", ["batched", "worker forms"])
+def test_record_pages_writes_what_record_page_writes(tmp_path: Path, way: str) -> None:
+    dumps = []
+    for batched in (False, True):
+        with Catalog(tmp_path / f"{batched}.sqlite") as cat:
+            records = []
+            for sha, (dossier, display, date, text) in PAGES.items():
+                cat.add_source(sha256=sha, kind="pdf", size=1, dpis=[300], first_path=f"/s/{display}")
+                cat.record_path(path=f"/s/{display}", display=display, dossier=dossier, sha256=sha, size=1, mtime_ns=1)
+                records.append(PageRecord(sha, 1, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0,
+                                          document_date=date, identifiers=[{"kind": "plaque", "text": "45/1", "canonical": "45/1"}],
+                                          index=index_text(text) if batched and way == "worker forms" else None))
+            if batched:
+                assert cat.record_pages(records, run_id=1) == 3
+                assert cat.record_pages(records, run_id=1) == 0  # already done: written once
+            else:
+                assert all(cat.record_page(r, run_id=1) for r in records)
+            cat.index_terms(["x"])  # creates the vocabulary view
+            dumps.append([[row[:-2] if t == 0 else row for row in rows] for t, rows in enumerate(_dump(cat))])
+            # `updated` and `run_id` columns aside (timestamps), the catalogs are the same
+    assert dumps[0] == dumps[1]
+
+
+def test_index_text_is_what_the_catalog_indexes() -> None:
+    forms = index_text("کمیسیون ماده صد می رساند كه")
+    assert forms.body == "کمیسیون ماده صد می رساند که" and forms.extra == "میرساند"
+
+
+def test_record_pages_is_all_or_nothing(tmp_path: Path) -> None:
+    with Catalog(tmp_path / "catalog.sqlite") as cat:
+        sha, (dossier, display, date, text) = next(iter(PAGES.items()))
+        cat.add_source(sha256=sha, kind="pdf", size=1, dpis=[300], first_path="/s/a.pdf")
+        good = PageRecord(sha, 1, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0)
+        with pytest.raises(KeyError, match="not in the ledger"):
+            cat.record_pages([good, PageRecord(sha, 2, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0)], run_id=1)
+        assert cat.counts()["done"] == 0
+        assert cat.db.execute("SELECT count(*) FROM page_text").fetchone()[0] == 0
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def _cli(archive: Path, *args: str) -> str:
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    result = CliRunner().invoke(cli, ["search", *args, "--archive", str(archive)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    with Catalog(tmp_path / "archive" / "catalog.sqlite") as cat:
+        for sha, (dossier, display, date, text) in {**PAGES, "d" * 64: ("karaj-1384-0412", "karaj-1384-0412/worn.png",
+                                                                        "2005-10-01", "پروانه ساختمانى توسازی")}.items():
+            cat.add_source(sha256=sha, kind="pdf", size=1, dpis=[300], first_path=f"/scans/{display}")
+            cat.record_path(path=f"/scans/{display}", display=display, dossier=dossier, sha256=sha, size=1, mtime_ns=1)
+            cat.record_page(PageRecord(sha, 1, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0,
+                                       document_date=date), run_id=1)
+    return tmp_path / "archive"
+
+
+def test_cli_by_dossier_json_keeps_the_flat_hits(archive: Path) -> None:
+    import json
+
+    out = json.loads(_cli(archive, "پروانه", "--by-dossier", "--json"))
+    assert [g["dossier"] for g in out["dossiers"]][0] == "karaj-1384-0412"
+    assert {g["dossier"]: g["total"] for g in out["dossiers"]} == {"karaj-1384-0412": 2, "karaj-1386-0101": 1}
+    assert out["hits"] == [h for g in out["dossiers"] for h in g["hits"]] and out["total"] == 3
+    assert "dossiers" not in json.loads(_cli(archive, "پروانه", "--json"))
+
+
+def test_cli_by_dossier_prints_dossier_headings(archive: Path) -> None:
+    lines = _cli(archive, "پروانه", "--by-dossier").splitlines()
+    assert lines[0] == "3 hit(s) for پروانه"
+    assert lines[1] == "  1. [karaj-1384-0412]  2 page(s)"
+    assert lines[2].startswith("       karaj-1384-0412/") and "[karaj" not in lines[2]
+    assert "  2. [karaj-1386-0101]  1 page(s)" in lines
+
+
+def test_cli_fuzzy_finds_the_slip_below_exact_hits(archive: Path) -> None:
+    import json
+
+    assert json.loads(_cli(archive, "نوسازی", "--json"))["total"] == 1
+    hits = json.loads(_cli(archive, "نوسازی", "--fuzzy", "--json"))["hits"]
+    assert [h["source"] for h in hits] == ["karaj-1390-0707/summary.tif", "karaj-1384-0412/worn.png"]
+    assert "<mark>توسازی</mark>" in hits[1]["snippet"]
+
+
+def test_cli_elasticsearch_backend_needs_a_url(archive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    monkeypatch.delenv("PARVANDEH_ES_URL", raising=False)
+    result = CliRunner().invoke(cli, ["search", "x", "--backend", "elasticsearch", "--archive", str(archive)])
+    assert result.exit_code == 2 and "--es-url" in result.output

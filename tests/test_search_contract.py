@@ -31,7 +31,7 @@ from indexer.elastic import (
     versioned_name,
 )
 from indexer.normalize import normalize
-from indexer.query import SearchQuery, match_tokens
+from indexer.query import DOSSIER_HITS, EXACT_BOOST, FUZZY_MAX_TERMS, SearchQuery, match_tokens
 from indexer.search import SearchBackend, SearchResult, SqliteSearch
 from tests.fake_es import FakeCluster
 
@@ -53,7 +53,7 @@ PAGES: dict[str, tuple[str, str, str, int, str | None, str, list[dict[str, Any]]
            {"kind": "postal_code", "text": "۳۱۴۵۶۷۸۹۱۳", "canonical": "3145678913"}]),
     "C": ("c" * 64, "karaj-1390-0707", "karaj-1390-0707/summary.tif", 1, None,
           "Summary of the Article 100 commission ruling: demolition of the unauthorised floor.\n"
-          "Registration plaque 45/124\nنوسازی بافت فرسوده، کد نوسازی: ۰۸-۰۳-۱۲۳-۰۱۲-۰۰۰-۰۰۰",
+          "Registration plaque 45/124\nنوسازی بافت فرسوده، کد نوسازی: ۰۸-۰۳-۱۲۳-۰۱۲-۰۰۰-۰۰۰\nطرخ تفصیلی",
           [{"kind": "plaque", "text": "45/124", "canonical": "45/124"},
            {"kind": "renovation_code", "text": "۰۸-۰۳-۱۲۳-۰۱۲-۰۰۰-۰۰۰", "canonical": "08-03-123-012-000-000"}]),
     "D1": ("d" * 64, "karaj-1388-0230", "karaj-1388-0230/report.pdf", 1, "2009-05-20",
@@ -62,13 +62,17 @@ PAGES: dict[str, tuple[str, str, str, int, str | None, str, list[dict[str, Any]]
     "D2": ("d" * 64, "karaj-1388-0230", "karaj-1388-0230/report.pdf", 2, "2009-05-20",
            "طرح پارکینگ عمومی: پارکینگ طبقاتی، پارکینگ زیرزمینی، پارکینگ حاشیه‌ای و پارکینگ موقت", []),
     "E": ("e" * 64, "karaj-1391-0815", "karaj-1391-0815/parking.pdf", 1, "2012-11-05",
-          "درخواست مجوز پارکینگ برای ساختمان اداری در خیابان شهید بهشتی و میدان آزادی", []),
+          "درخواست مجوز پارکینگ برای ساختمان اداری در خیابان شهید بهشتی، بلوار دانش‌آموز و میدان آزادی", []),
+    # As OCR read a worn page: one dot lost or added in نوسازی, بافت and پارکینگ, and the
+    # groups of 31456-78913 in reversed order (Tesseract in a right-to-left line).
+    "F": ("0" * 64, "karaj-1395-0999", "karaj-1395-0999/worn.png", 1, None,
+          "گزارش توسازی یافت فرسوده در محله مهرشهر\nطرح بارکینگ عمومی شماره ۶۰۷۸\nکد پستی ۷۸۹۱۳-۳۱۴۵۶", []),
 }
 LABELS = {(path, page): label for label, (_s, _d, path, page, *_rest) in PAGES.items()}
 
 
 def build_catalog(path: Path) -> Catalog:
-    """Six finished pages, one source under two dossiers, one page never OCR'd."""
+    """Seven finished pages, one source under two dossiers, one page never OCR'd."""
     cat = Catalog(path)
     for sha in {p[0] for p in PAGES.values()}:
         pages = [p for p in PAGES.values() if p[0] == sha]
@@ -125,6 +129,9 @@ def found(backend: SearchBackend, text: str, **kw: Any) -> list[str]:
     ("123 فرعی", {"A", "D1"}), ("١٢٣ فرعی", {"A", "D1"}), ("۱۲۳ فرعی", {"A", "D1"}),
     ("6079", {"B"}), ("۶۰۷۹", {"B"}),
     ("می‌رساند", {"A", "B", "D1"}), ("میرساند", {"A", "B", "D1"}), ("می رساند", {"A", "B", "D1"}),
+    ("دانش‌آموز", {"E"}), ("دانشآموز", {"E"}), ("دانش آموز", {"E"}),  # a compound, not an affix
+    ("31456-78913", {"B", "F"}), ("۳۱۴۵۶/۷۸۹۱۳", {"B", "F"}),  # joined on B, groups reversed on F
+    ("78913-31456", {"B", "F"}), ('"31456-78913"', {"B", "F"}),
 ])
 def test_spelling_variants_find_the_same_pages(backend: SearchBackend, typed: str, expected: set[str]) -> None:
     assert set(found(backend, typed)) == expected
@@ -165,7 +172,7 @@ def test_dossier_and_date_filters(backend: SearchBackend) -> None:
 
 
 def test_ties_break_by_date_then_source_then_page(backend: SearchBackend) -> None:
-    assert found(backend, "-شهرداری") == ["C", "D1", "D2", "E"]  # only exclusions; C is undated
+    assert found(backend, "-شهرداری") == ["C", "F", "D1", "D2", "E"]  # only exclusions; C, F undated
 
 
 def test_limit_offset_and_total_are_consistent(backend: SearchBackend) -> None:
@@ -202,6 +209,94 @@ def test_snippets_highlight_the_page_spelling(backend: SearchBackend) -> None:
     assert "<mark>ساختماني</mark>" in {LABELS[h.source, h.page]: h.snippet for h in run(backend, "ساختمانی").hits}["B"]
 
 
+# -- OCR-tolerant matching (--fuzzy) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "exact", "slipped"), [
+    ("نوسازی", ["C"], ["F"]),  # ن read as ت
+    ('"بافت فرسوده"', ["C"], ["F"]),  # ب read as ی, inside a phrase
+    ("نوسازی فرسوده", ["C"], ["F"]),  # one word exact, one a slip away
+    ("پارکینگ", ["D2", "E"], ["F"]),  # پ read as ب
+])
+def test_fuzzy_finds_one_slip_and_ranks_exact_matches_first(
+    backend: SearchBackend, typed: str, exact: list[str], slipped: list[str]
+) -> None:
+    assert found(backend, typed) == exact
+    result = run(backend, typed, fuzzy=True)
+    labels = [LABELS[h.source, h.page] for h in result.hits]
+    assert labels == exact + slipped and result.total == len(labels)
+    scores = [h.score for h in result.hits]
+    assert min(scores[: len(exact)]) > max(scores[len(exact) :])
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("6079", ["B"]),  # numbers are identifiers: 6078 is another permit, never a slip
+    ("پارکینگ -عمومی", ["E"]),  # an exclusion stays exact
+    ("پارک*", ["D2", "E"]),  # so does a prefix
+    ("طرح", ["D2", "F"]),  # three letters: a slip would be another word
+])
+def test_fuzzy_leaves_numbers_exclusions_prefixes_and_short_words_exact(
+    backend: SearchBackend, typed: str, expected: list[str]
+) -> None:
+    assert sorted(found(backend, typed, fuzzy=True)) == expected
+
+
+def test_fuzzy_snippets_mark_the_slipped_word(backend: SearchBackend) -> None:
+    snippets = {LABELS[h.source, h.page]: h.snippet for h in run(backend, "نوسازی", fuzzy=True).hits}
+    assert "<mark>توسازی</mark>" in snippets["F"] and "<mark>نوسازی</mark>" in snippets["C"]
+
+
+# -- grouped by dossier (--by-dossier) ------------------------------------------------------
+
+
+def groups(result: SearchResult) -> list[tuple[str, int, list[str]]]:
+    assert result.dossiers is not None
+    return [(g.dossier, g.total, [LABELS[h.source, h.page] for h in g.hits]) for g in result.dossiers]
+
+
+def test_by_dossier_orders_dossiers_by_their_best_hit(backend: SearchBackend) -> None:
+    result = run(backend, "", date_from="2000-01-01", by_dossier=True)
+    assert groups(result) == [("karaj-1384-0412", 1, ["A"]), ("karaj-1386-0101", 1, ["B"]),
+                              ("karaj-1388-0230", 2, ["D1", "D2"]), ("karaj-1391-0815", 1, ["E"])]
+    assert result.total == 5
+    assert [LABELS[h.source, h.page] for h in result.hits] == ["A", "B", "D1", "D2", "E"]
+    best = run(backend, "پارکینگ", by_dossier=True)
+    assert groups(best) == [("karaj-1388-0230", 1, ["D2"]), ("karaj-1391-0815", 1, ["E"])]
+
+
+@pytest.mark.parametrize("typed", ["پارکینگ OR مالک", "پارکینگ OR مالک OR کرج", "-شهرداری"])
+def test_by_dossier_groups_the_ranked_hits(backend: SearchBackend, typed: str) -> None:
+    """Dossiers in the order of their best hit, each with its hits in rank order, even the
+    ones ranked below other dossiers' hits."""
+    expected: dict[str, list[str]] = {}
+    for h in run(backend, typed, limit=50).hits:
+        expected.setdefault(h.dossier, []).append(LABELS[h.source, h.page])
+    assert expected["karaj-1388-0230"] in (["D1", "D2"], ["D2", "D1"])  # one dossier, two pages
+    assert groups(run(backend, typed, by_dossier=True)) == [(d, len(hs), hs) for d, hs in expected.items()]
+
+
+def test_by_dossier_pages_over_dossiers(backend: SearchBackend) -> None:
+    page = run(backend, "", date_from="2000-01-01", by_dossier=True, limit=2, offset=1)
+    assert [g[0] for g in groups(page)] == ["karaj-1386-0101", "karaj-1388-0230"]
+    assert [LABELS[h.source, h.page] for h in page.hits] == ["B", "D1", "D2"] and page.total == 5
+    assert groups(run(backend, "", date_from="2000-01-01", by_dossier=True, offset=9)) == []
+
+
+def test_by_dossier_shows_a_dossiers_best_pages_only(backend: SearchBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("indexer.search.DOSSIER_HITS", 1)
+    monkeypatch.setattr("indexer.elastic.DOSSIER_HITS", 1)
+    assert groups(run(backend, "", dossier="karaj-1388-0230", by_dossier=True)) == [("karaj-1388-0230", 2, ["D1"])]
+
+
+def test_by_dossier_result_shape(backend: SearchBackend) -> None:
+    result = run(backend, "پارکینگ", by_dossier=True, fuzzy=True).to_dict()
+    assert set(result) == {"query", "total", "hits", "dossiers"} and result["total"] == 3
+    assert [set(g) for g in result["dossiers"]] == [{"dossier", "total", "hits"}] * 3
+    assert result["hits"] == [h for g in result["dossiers"] for h in g["hits"]]
+    assert run(backend, "nothing-matches-this", by_dossier=True).to_dict()["dossiers"] == []
+    json.dumps(result, ensure_ascii=False)
+
+
 NASTY = ['"', '""', "*", "(", ")", "-", "--", "NEAR(", "a NEAR b", "AND", "OR", "NOT", "OR OR OR",
          "پروانه AND OR", '"unbalanced', "^", ":", "text:x", "ids.plaque:45", "{x}", "[", "~", "\\", "/",
          "'; DROP TABLE pages; --", "1=1 OR 'a'='a'", "-تخریب -demolition", '-"', "\u200c", "\u200f",
@@ -209,9 +304,10 @@ NASTY = ['"', '""', "*", "(", ")", "-", "--", "NEAR(", "a NEAR b", "AND", "OR", 
 
 
 @pytest.mark.parametrize("nasty", NASTY, ids=range(len(NASTY)))
-def test_no_input_raises(backend: SearchBackend, nasty: str) -> None:
-    result = run(backend, nasty, limit=3)
-    assert result.total >= len(result.hits) and len(result.hits) <= 3
+@pytest.mark.parametrize("mode", [{}, {"fuzzy": True, "by_dossier": True}], ids=["plain", "fuzzy-grouped"])
+def test_no_input_raises(backend: SearchBackend, nasty: str, mode: dict[str, bool]) -> None:
+    result = run(backend, nasty, limit=3, **mode)
+    assert result.total >= len(result.hits) and len(result.hits) <= 3 * (DOSSIER_HITS if mode else 1)
 
 
 # -- indexer.elastic without a server -----------------------------------------------------
@@ -245,8 +341,8 @@ def _fake_reindex(catalog: Catalog, cluster: FakeCluster, **kw: Any) -> int:
 
 def test_documents_hold_query_tokens_and_the_page_spelling(catalog: Catalog) -> None:
     cluster, seen = FakeCluster(), []
-    assert _fake_reindex(catalog, cluster, batch=4, progress=lambda n, t: seen.append((n, t))) == 6
-    assert seen[-1] == (6, 6)
+    assert _fake_reindex(catalog, cluster, batch=4, progress=lambda n, t: seen.append((n, t))) == len(PAGES)
+    assert seen[-1] == (len(PAGES), len(PAGES))
     docs = cluster.docs("pp")
     assert sorted(docs) == sorted(f"{p[0]}-{p[3]}" for p in PAGES.values())  # never the unread page
     a, b, c = docs["a" * 64 + "-1"], docs["b" * 64 + "-1"], docs["c" * 64 + "-1"]
@@ -278,14 +374,14 @@ def test_reindex_replaces_a_plain_index_squatting_the_alias(catalog: Catalog) ->
     cluster.indices["pp"] = {"body": {}, "docs": {}}
     _fake_reindex(catalog, cluster)
     assert cluster.of("POST", "/_aliases")[0].body["actions"][0] == {"remove_index": {"index": "pp"}}
-    assert "pp" not in cluster.indices and len(cluster.docs("pp")) == 6
+    assert "pp" not in cluster.indices and len(cluster.docs("pp")) == len(PAGES)
 
 
 def test_reindex_retries_rejected_documents(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     sleeps: list[float] = []
     monkeypatch.setattr("elasticsearch.helpers.actions.time.sleep", sleeps.append)
     cluster = FakeCluster(item_errors={"a" * 64 + "-1": (429, "es_rejected_execution_exception")})
-    assert _fake_reindex(catalog, cluster) == 6
+    assert _fake_reindex(catalog, cluster) == len(PAGES)
     assert sleeps and "a" * 64 + "-1" in cluster.docs("pp")
 
 
@@ -325,9 +421,12 @@ def _leaves(body: dict[str, Any], key: str) -> list[Any]:
 
 
 def test_build_body_clauses() -> None:
-    must = build_body(SearchQuery.build("پروانه ساختماني"))["query"]["bool"]["must"]
-    assert [m["multi_match"]["query"] for m in must] == ["پروانه", "ساختمانی"]
+    must = build_body(SearchQuery.build("پروانه ۶۰۷۹ ساختماني"))["query"]["bool"]["must"]
+    assert [m["multi_match"]["query"] for m in must] == ["پروانه", "6079", "ساختمانی"]
     assert all(m["multi_match"]["type"] == "phrase" and m["multi_match"]["fields"] == ["text", "extra^0.6"] for m in must)
+    compound = build_body(SearchQuery.build("دانش آموز"))["query"]["bool"]["must"]
+    assert [[a["multi_match"]["query"] for a in m["bool"]["should"]] for m in compound] == [
+        ["دانش", "دانشاموز"], ["اموز", "دانشاموز"]]
     assert _leaves(build_body(SearchQuery.build('"صدور پروانه"')), "query")[-1] == "صدور پروانه"
     (joined,) = build_body(SearchQuery.build("می رساند"))["query"]["bool"]["must"]
     assert [a["multi_match"]["query"] for a in joined["bool"]["should"]] == ["می رساند", "میرساند"]
@@ -357,9 +456,86 @@ def test_build_body_filters_order_and_paging() -> None:
 
 
 @pytest.mark.parametrize("nasty", NASTY, ids=range(len(NASTY)))
-def test_build_body_never_hands_user_text_to_a_parser(nasty: str) -> None:
-    text = json.dumps(build_body(SearchQuery.build(nasty)))
-    assert not any(k in text for k in ('"query_string"', '"simple_query_string"', '"regexp"', '"wildcard"', '"script"'))
+@pytest.mark.parametrize("mode", [{}, {"fuzzy": True, "by_dossier": True}], ids=["plain", "fuzzy-grouped"])
+def test_build_body_never_hands_user_text_to_a_parser(nasty: str, mode: dict[str, bool]) -> None:
+    for plain in (False, True):
+        text = json.dumps(build_body(SearchQuery.build(nasty, **mode), plain=plain))
+        assert not any(k in text for k in ('"query_string"', '"simple_query_string"', '"regexp"', '"wildcard"',
+                                           '"script"'))
+
+
+def test_build_body_fuzzy_boosts_exact_matches() -> None:
+    body = build_body(SearchQuery.build("نوسازی 6079 طرح -تخریب", fuzzy=True))["query"]["bool"]
+    fuzzy, number, short = body["must"]
+    assert number["multi_match"]["type"] == "phrase" and "fuzziness" not in number["multi_match"]
+    assert fuzzy == {"multi_match": {"query": "نوسازی", "fields": ["text", "extra^0.6"], "fuzziness": 1,
+                                     "prefix_length": 0, "max_expansions": FUZZY_MAX_TERMS,
+                                     "fuzzy_transpositions": True}}
+    assert short["multi_match"]["type"] == "phrase" and "fuzziness" not in short["multi_match"]
+    assert body["should"] == [{"constant_score": {"filter": build_body(SearchQuery.build("نوسازی"))["query"]["bool"]
+                                                  ["must"][0], "boost": EXACT_BOOST}}]
+    assert "fuzzy" not in json.dumps(body["must_not"]) and "fuzz" not in json.dumps(
+        build_body(SearchQuery.build("نوساز* 6079", fuzzy=True)))
+    assert "should" not in build_body(SearchQuery.build("نوسازی"))["query"]["bool"]
+
+
+def test_build_body_fuzzy_phrases_are_spans() -> None:
+    (phrase,) = build_body(SearchQuery.build('"بافت فرسوده در"', fuzzy=True))["query"]["bool"]["must"]
+    on_text, on_extra = phrase["bool"]["should"]
+    near = on_text["span_near"]
+    assert (near["slop"], near["in_order"], near["boost"], on_extra["span_near"]["boost"]) == (0, True, 1.0, 0.6)
+    assert near["clauses"][0] == {"span_multi": {"match": {"fuzzy": {"text": {
+        "value": "بافت", "fuzziness": 1, "prefix_length": 0, "max_expansions": FUZZY_MAX_TERMS, "transpositions": True}}}}}
+    assert near["clauses"][2] == {"span_term": {"text": "در"}}
+
+
+def test_build_body_by_dossier_collapses_on_the_dossier() -> None:
+    body = build_body(SearchQuery.build("پروانه", by_dossier=True, limit=3, offset=6))
+    assert body["collapse"] == {"field": "dossier", "inner_hits": {
+        "name": "dossier", "size": DOSSIER_HITS, "sort": body["sort"], "_source": body["_source"],
+        "track_scores": True}}
+    assert (body["from"], body["size"]) == (6, 3)
+    assert "collapse" not in build_body(SearchQuery.build("پروانه"))
+
+
+def _doc(label: str) -> dict[str, Any]:
+    sha, dossier, path, page, date, text, _ids = PAGES[label]
+    return {"source": path, "sha256": sha, "dossier": dossier, "page": page, "date": date, "confidence": 88.0,
+            "display": text}
+
+
+def test_search_maps_collapsed_dossiers() -> None:
+    cluster = FakeCluster(indices={"pp-v1": {"body": {}, "docs": {}}}, aliases={"pp": {"pp-v1"}})
+    inner = {"hits": {"total": {"value": 2, "relation": "eq"}, "hits": [
+        {"_score": 3.0, "_source": _doc("D2")}, {"_score": 1.0, "_source": _doc("D1")}]}}
+    cluster.search_response = {"hits": {"total": {"value": 3, "relation": "eq"}, "hits": [
+        {"_score": 3.0, "_source": _doc("D2"), "inner_hits": {"dossier": inner}},
+        {"_score": 2.0, "_source": _doc("E"), "inner_hits": {"dossier": {"hits": {
+            "total": {"value": 1, "relation": "eq"}, "hits": [{"_score": 2.0, "_source": _doc("E")}]}}}}]}}
+    result = ElasticSearch(index="pp", client=cluster.client()).search(SearchQuery.build("پارکینگ OR مالک",
+                                                                                         by_dossier=True))
+    assert groups(result) == [("karaj-1388-0230", 2, ["D2", "D1"]), ("karaj-1391-0815", 1, ["E"])]
+    assert [LABELS[h.source, h.page] for h in result.hits] == ["D2", "D1", "E"] and result.total == 3
+    assert "<mark>پارکینگ</mark>" in result.hits[0].snippet
+
+
+def test_search_falls_back_to_plain_words_when_the_cluster_refuses() -> None:
+    cluster = FakeCluster(indices={"pp-v1": {"body": {}, "docs": {}}}, aliases={"pp": {"pp-v1"}},
+                          search_errors=[(400, "search_phase_execution_exception")])
+    cluster.search_response = {"hits": {"total": {"value": 1, "relation": "eq"}, "hits": [
+        {"_score": 1.0, "_source": _doc("B")}]}}
+    q = SearchQuery.build('"پروانه ساختمانی" OR تخریب -کرج', fuzzy=True)
+    result = ElasticSearch(index="pp", client=cluster.client()).search(q)
+    first, second = (r.body for r in cluster.of("POST", "/pp/_search"))
+    assert first == json.loads(json.dumps(build_body(q)))
+    assert second == json.loads(json.dumps(build_body(q, plain=True)))
+    assert [m["multi_match"]["query"] for m in second["query"]["bool"]["must"]] == ["پروانه", "ساختمانی"]
+    assert second["query"]["bool"]["must_not"] == [] and "should" not in second["query"]["bool"]
+    assert result.total == 1 and LABELS[result.hits[0].source, 1] == "B"
+    refused = FakeCluster(indices={"pp-v1": {"body": {}, "docs": {}}}, aliases={"pp": {"pp-v1"}},
+                          search_errors=[(400, "x_content_parse_exception")] * 2)
+    with pytest.raises(SearchBackendError, match="refused"):
+        ElasticSearch(index="pp", client=refused.client()).search(q)
 
 
 def test_search_maps_the_response_and_highlights() -> None:
