@@ -247,3 +247,23 @@ def test_every_spelling_finds_every_spelling(
     sql = "SELECT rowid FROM pages WHERE pages MATCH ?"
     found = {rowid for (rowid,) in catalog.execute(sql, (_fts5_match_query(query.split()),))}
     assert found == expected
+
+
+def test_normalize_equals_its_steps_and_tokens_equal_the_category_test() -> None:
+    import random
+    from itertools import groupby
+
+    from indexer.normalize import _TOKEN_RE, STEPS, _is_token_char
+
+    rng = random.Random(3)
+    alphabet = [chr(c) for c in range(0x600, 0x700)] + list("abcZ09 _-/.,\n\t\u200c\u200d\u200e\u200f\ufeff\u066c\u066b\u0640ﻻﯼﮎİß\ue000")
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        stepped = text
+        for _name, step in STEPS:
+            stepped = step(stepped)
+        assert normalize(text) == stepped, text
+        assert tokens(text) == ["".join(r) for k, r in groupby(stepped, key=_is_token_char) if k]
+    assert all(
+        bool(_TOKEN_RE.fullmatch(chr(c))) == _is_token_char(chr(c)) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF
+    )
