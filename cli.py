@@ -148,10 +148,11 @@ def _render_snippet(snippet: str) -> str:
               help="Search the catalog's FTS5 index or an Elasticsearch index filled by `reindex`.")
 @click.option("--es-url", envvar="PARVANDEH_ES_URL", help="Elasticsearch URL (with --backend elasticsearch).")
 @click.option("--index", default="parvandeh-pages", show_default=True, help="Elasticsearch alias to search.")
+@click.option("--show-personal-data", is_flag=True, help="Show national IDs in full (masked as 008****948 otherwise).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts.")
 def search(query: str, archive: Path, dossier: str | None, date_from: str | None, date_to: str | None,
            limit: int, offset: int, fuzzy: bool, by_dossier: bool, backend: str, es_url: str | None,
-           index: str, as_json: bool, **identifiers: str | None) -> None:
+           index: str, show_personal_data: bool, as_json: bool, **identifiers: str | None) -> None:
     """Search page text (Persian-aware) and filter by identifiers, dossier and date."""
     from indexer.query import SearchQuery
     from indexer.search import SearchResult, SqliteSearch
@@ -173,6 +174,10 @@ def search(query: str, archive: Path, dossier: str | None, date_from: str | None
     else:
         with _catalog(archive) as catalog:
             result = SqliteSearch(catalog).search(q)
+    if not show_personal_data:
+        from indexer.identifiers import mask_personal
+
+        result = result.masked(mask_personal)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
@@ -68,6 +68,17 @@ class SearchResult:
     total: int
     hits: tuple[Hit, ...]
     dossiers: tuple[DossierGroup, ...] | None = None
+
+    def masked(self, mask: Callable[[str], str]) -> SearchResult:
+        """The same result with `mask` applied to every snippet (personal data stays hidden)."""
+
+        def one(hit: Hit) -> Hit:
+            return replace(hit, snippet=mask(hit.snippet))
+
+        groups = None
+        if self.dossiers is not None:
+            groups = tuple(replace(g, hits=tuple(one(h) for h in g.hits)) for g in self.dossiers)
+        return replace(self, hits=tuple(one(h) for h in self.hits), dossiers=groups)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"query": self.query, "total": self.total, "hits": [h.to_dict() for h in self.hits]}

@@ -69,6 +69,7 @@ def write_result(catalog: Catalog, archive: Path, result: PageResult, run_id: in
         wordfile=wordfile,
         document_date=result.document_date,
         identifiers=result.identifiers,
+        index=result.index,
     )
     return catalog.record_page(record, run_id)
 

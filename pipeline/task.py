@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from indexer.catalog import IndexText, index_text
 from indexer.identifiers import extract
 from ocr.errors import MissingDependency, OcrError
 from ocr.page import PageOptions, encode_image, read_page
@@ -43,6 +44,7 @@ class PageResult:
     image_ext: str = ""
     identifiers: tuple[dict[str, Any], ...] = ()
     tried: tuple[tuple[str, float], ...] = ()
+    index: IndexText | None = None  # normalized here so the one writer only writes
     seconds: float = 0.0
 
     @property
@@ -93,6 +95,7 @@ def run_page(ref: PageRef, options: PageOptions) -> PageResult:
         image_ext=ext,
         identifiers=tuple(i.to_dict() for i in found),
         tried=read.tried,
+        index=index_text(read.reading.text),
         seconds=time.perf_counter() - started,
     )
 

@@ -421,3 +421,22 @@ def test_cli_elasticsearch_backend_needs_a_url(archive: Path, monkeypatch: pytes
     monkeypatch.delenv("PARVANDEH_ES_URL", raising=False)
     result = CliRunner().invoke(cli, ["search", "x", "--backend", "elasticsearch", "--archive", str(archive)])
     assert result.exit_code == 2 and "--es-url" in result.output
+
+
+def test_national_ids_are_masked_unless_asked(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    sha = "d" * 64
+    with Catalog(tmp_path / "catalog.sqlite") as cat:
+        cat.add_source(sha256=sha, kind="png", size=1, dpis=[300], first_path="/s/x.png")
+        cat.record_path(path="/s/x.png", display="d/x.png", dossier="d", sha256=sha, size=1, mtime_ns=1)
+        text = "مشخصات مالک: آقای رضا کریمی به کد ملی ۰۰۸۴۵۷۵۹۴۸ ساکن کرج"
+        cat.record_page(PageRecord(sha, 1, text, 90.0, 9, 0, 300, False, 0, 0.0, "standard", 1.0), run_id=1)
+    runner = CliRunner()
+    masked = runner.invoke(cli, ["search", "کریمی", "--json", "--archive", str(tmp_path)])
+    shown = runner.invoke(cli, ["search", "کریمی", "--json", "--show-personal-data", "--archive", str(tmp_path)])
+    assert masked.exit_code == 0 and shown.exit_code == 0
+    assert "۰۰۸۴۵۷۵۹۴۸" not in masked.output and "0084575948" not in masked.output
+    assert "۰۰۸۴۵۷۵۹۴۸" in shown.output
