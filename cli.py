@@ -71,14 +71,28 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @click.option("--second-chance-below", type=click.FloatRange(0, 100), default=70.0, show_default=True, help="Re-read pages whose mean confidence is below this with a stronger cleaning recipe.")
 @click.option("--no-images", "keep_images", is_flag=True, flag_value=False, default=True, help="Do not keep cleaned page images in the archive.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
-def ingest(paths: tuple[Path, ...], quiet: bool, **values: Any) -> None:
+@click.option("--queue", "queue_url", metavar="URL", envvar="PARVANDEH_QUEUE",
+              help="OCR on `parvandeh worker`s through this Redis (redis://HOST:6379/0) instead of local processes.")
+@click.option("--batch-size", type=click.IntRange(1, 100), default=4, show_default=True,
+              help="Pages per queue job (with --queue).")
+def ingest(paths: tuple[Path, ...], quiet: bool, queue_url: str | None, batch_size: int, **values: Any) -> None:
     """Discover, OCR and index scans under PATHS (resumable; safe to re-run)."""
     from pipeline.ingest import ingest as run_ingest
     from pipeline.options import IngestOptions
     from pipeline.progress import reporter_for
 
     options = IngestOptions.from_mapping(values)
-    summary = run_ingest(list(paths), options, reporter=reporter_for(quiet=quiet))
+    runner = None
+    if queue_url:
+        from pipeline.queue import QueueRunner
+
+        # The archive's path scopes job ids and the resume set: a re-run finds its jobs.
+        runner = QueueRunner(queue_url, batch_size=batch_size, namespace=str(options.archive.resolve()))
+    summary = run_ingest(list(paths), options, reporter=reporter_for(quiet=quiet), runner=runner)
+    if runner is not None:
+        st = runner.stats
+        click.echo(f"queue: {st.enqueued} jobs enqueued, {st.adopted} resumed, {st.reaped} taken back from lost "
+                   f"workers, {st.failed_jobs} failed on every try", err=True)
     click.echo(
         f"{summary.files} files ({summary.new_sources} new, {summary.duplicates} duplicate), "
         f"{summary.pages_done} pages OCR'd, {summary.pages_failed} failed, "
@@ -260,9 +274,34 @@ def export(archive: Path, fmt: str, output: Any) -> None:
 
 
 @cli.command()
+@click.option("--queue", "queue_url", required=True, metavar="URL", envvar="PARVANDEH_QUEUE",
+              help="The coordinator's Redis, e.g. redis://HOST:6379/0.")
+@click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
+@click.option("--path-map", "path_maps", multiple=True, metavar="OLD=NEW",
+              help="Scans the coordinator sees under OLD are under NEW on this host (repeatable).")
+@click.option("--name", help="Worker name shown by `status --queue` (default HOST.PID).")
+@click.option("--lang", default="fas+eng", show_default=True, help="Tesseract languages this host must have.")
+def worker(queue_url: str, burst: bool, path_maps: tuple[str, ...], name: str | None, lang: str) -> None:
+    """OCR pages from the queue on this host; run one per core (SIGTERM: finish the job, then stop).
+
+    Workers never touch the archive: results go back through Redis to `ingest --queue`.
+    """
+    from pipeline.worker import parse_path_map, run_worker
+
+    run_worker(queue_url, burst=burst, path_map=parse_path_map(path_maps), name=name, langs=lang.split("+"))
+
+
+@cli.command()
 @archive_option
-def status(archive: Path) -> None:
+@click.option("--queue", "queue_url", metavar="URL", envvar="PARVANDEH_QUEUE",
+              help="Also show the queue's jobs and workers (redis://HOST:6379/0).")
+def status(archive: Path, queue_url: str | None) -> None:
     """Counts of sources and pages by state, and quarantined files with reasons."""
+    if queue_url:
+        from pipeline.queue import queue_status, status_lines
+
+        for line in status_lines(queue_status(queue_url)):
+            click.echo(line)
     with _catalog(archive) as catalog:
         c = catalog.counts()
         click.echo(f"archive: {archive}")
