@@ -1,10 +1,15 @@
 """OCR accuracy and speed on degraded pages: parvandeh vs raw Tesseract vs OCRmyPDF.
 
     .venv/bin/python -m bench.ocr_accuracy --pages 60 --jobs 2 [--skip-ocrmypdf]
+    .venv/bin/python -m bench.ocr_accuracy --pages 60 --jobs 2 --ablation
 
 All three read the same generated pages with the same number of processes. Prints per
 engine pages/minute and normalized CER (mean, median, worst), the ratios, and the pages
 parvandeh reads worst with their degradations.
+
+``--ablation`` instead runs the pages through ``pipeline.task.run_page`` in a process
+pool once per configuration (everything on, then each cleaning step or recognition
+setting off) and prints a table of CER and pages/minute.
 """
 
 from __future__ import annotations
@@ -25,8 +30,26 @@ from PIL import Image
 from bench.common import cer, make_set, run_raw_tesseract, summarize, timed
 from indexer.catalog import Catalog
 from indexer.export import export_pages
+from ocr.page import PageOptions
+from ocr.raster import inspect_source
 from pipeline.ingest import ingest
 from pipeline.options import IngestOptions
+from pipeline.task import PageRef, init_worker, run_page
+
+# (name, PageOptions overrides): everything on, then one thing off at a time.
+ABLATIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("all on", {}),
+    ("no orientation", {"skip": ("orient",)}),
+    ("no deskew", {"skip": ("deskew",)}),
+    ("no borders", {"skip": ("borders",)}),
+    ("no rescale", {"skip": ("rescale",)}),
+    ("no flatten", {"skip": ("flatten",)}),
+    ("no despeckle", {"skip": ("despeckle",)}),
+    ("no second chance", {"second_chance_below": 0.0}),
+    ("no second look", {"second_look": False}),
+    ("read at cleaned dpi", {"read_dpi": 0}),
+    ("fas+eng everywhere", {"fas_first": False}),
+)
 
 
 def run_parvandeh(scans: Path, *, jobs: int) -> tuple[dict[tuple[str, int], str], float]:
@@ -43,7 +66,8 @@ def run_parvandeh(scans: Path, *, jobs: int) -> tuple[dict[tuple[str, int], str]
 
 def _ocrmypdf_unit(args: tuple[str, str, list[int]]) -> list[tuple[int, str]]:
     """OCRmyPDF on one file (a PDF, an image, or one frame of a TIFF), sidecar text back."""
-    src, tmp, pages = args
+    src, parent, pages = args
+    tmp = tempfile.mkdtemp(dir=parent)  # files of two dossiers share names (scan_01.pdf)
     path = Path(src)
     out: list[tuple[int, str]] = []
     inputs: list[tuple[list[int], Path]] = []
@@ -95,6 +119,30 @@ def run_ocrmypdf(scans: Path, truth: list[dict[str, Any]], *, jobs: int) -> tupl
     return texts, seconds
 
 
+def _ablation_page(args: tuple[PageRef, PageOptions]) -> str:
+    result = run_page(*args)
+    return result.text
+
+
+def run_ablation(scans: Path, truth: list[dict[str, Any]], *, jobs: int) -> None:
+    """Each configuration over the same pages in a fresh pool; one table row each."""
+    refs = []
+    for p in truth:  # as ingest makes them, with the dpi the file states
+        path = scans / p["source"]
+        info = inspect_source(path)
+        refs.append(PageRef(str(path), "", p["page"], info.kind, info.dpis[p["page"] - 1]))
+    print(f"{'configuration':<22} {'CER mean':>8} {'median':>7} {'worst':>6} {'pages/min':>9}")
+    for name, overrides in ABLATIONS:
+        options = PageOptions(**overrides)
+        started = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=jobs, initializer=init_worker) as pool:
+            texts = list(pool.map(_ablation_page, [(ref, options) for ref in refs]))
+        seconds = time.perf_counter() - started
+        cers = sorted(cer(p["text"], t) for p, t in zip(truth, texts, strict=True))
+        mean, median = sum(cers) / len(cers), cers[len(cers) // 2]
+        print(f"{name:<22} {mean:8.3f} {median:7.3f} {cers[-1]:6.3f} {len(cers) / seconds * 60:9.1f}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=60)
@@ -103,10 +151,15 @@ def main() -> None:
     ap.add_argument("--set", type=Path, default=Path("bench/out/accuracy-set"))
     ap.add_argument("--skip-ocrmypdf", action="store_true")
     ap.add_argument("--worst", type=int, default=8, help="list this many worst parvandeh pages")
+    ap.add_argument("--ablation", action="store_true", help="CER and speed with each step off")
     args = ap.parse_args()
 
     truth = make_set(args.set, pages=args.pages, seed=args.seed)["pages"]
     scans = args.set / "scans"
+    if args.ablation:
+        print(f"set: {args.set} ({len(truth)} pages, seed {args.seed}), {args.jobs} processes")
+        run_ablation(scans, truth, jobs=args.jobs)
+        return
     reference = {(p["source"], p["page"]): p["text"] for p in truth}
     n = len(reference)
 

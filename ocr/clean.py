@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import pytesseract
 
+from ocr.tesseract import osd
 from ocr.types import CleanInfo
 
 ANALYSIS_DPI = 150  # orientation and skew are judged at this resolution (lines ~30 px)
@@ -235,26 +235,13 @@ def _orient(gray: np.ndarray, mask: np.ndarray, *, dpi: int, use_osd: bool) -> t
     rotation, confidence = _orientation_of(mask)
     if confidence >= OSD_BELOW or not use_osd:
         return rotation, confidence
-    answer = _tesseract_osd(_downscale(gray, 150 / max(dpi, 1)), dpi=min(dpi, 150))
+    answer = osd(_downscale(gray, 150 / max(dpi, 1)), dpi=min(dpi, 150), min_characters=OSD_MIN_CHARACTERS, timeout=OSD_TIMEOUT)
     if answer is None:
         return rotation, confidence
     osd_rotation, osd_conf = answer
     if osd_rotation % 180 != rotation % 180 or osd_conf < OSD_MIN_CONF:
         return rotation, confidence
     return osd_rotation, round(max(confidence, min(1.0, osd_conf / 5.0)), 3)
-
-
-def _tesseract_osd(gray: np.ndarray, *, dpi: int) -> tuple[int, float] | None:
-    """Tesseract's (rotate, orientation confidence), or None when OSD cannot tell."""
-    config = f"--psm 0 --dpi {dpi} -c min_characters_to_try={OSD_MIN_CHARACTERS}"
-    try:
-        osd = pytesseract.image_to_osd(
-            gray, config=config, output_type=pytesseract.Output.DICT, timeout=OSD_TIMEOUT
-        )
-        return int(osd["rotate"]) % 360, float(osd["orientation_conf"])
-    except (pytesseract.TesseractError, RuntimeError, KeyError, ValueError):
-        # "Too few characters", a timeout, or output we cannot read: no opinion.
-        return None
 
 
 # ---------------------------------------------------------------------------- deskew
@@ -581,36 +568,57 @@ RECIPES = {
 }
 
 
+CLEAN_STEPS = ("orient", "deskew", "borders", "rescale", "flatten", "despeckle")
+
+
 def clean(
-    gray: np.ndarray, *, stated_dpi: int | None, recipe: str = "standard", use_osd: bool = True
+    gray: np.ndarray,
+    *,
+    stated_dpi: int | None,
+    recipe: str = "standard",
+    use_osd: bool = True,
+    skip: tuple[str, ...] = (),
 ) -> tuple[np.ndarray, CleanInfo]:
     """Turn a scanned page into the image Tesseract should read, and say what was done.
 
     Order matters: the page is turned upright before anything measures lines, bands are
     painted out before the background is estimated (it would take them for shadow), and
-    thresholds come last, on the flattened page at its final resolution.
+    thresholds come last, on the flattened page at its final resolution.  ``skip`` names
+    steps of ``CLEAN_STEPS`` to leave out, for ablation benchmarks.
     """
     if recipe not in RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
+    unknown = set(skip) - set(CLEAN_STEPS)
+    if unknown:
+        raise ValueError(f"unknown cleaning steps {sorted(unknown)}; known: {', '.join(CLEAN_STEPS)}")
     r = RECIPES[recipe]
     dpi, estimated = estimate_dpi(gray, stated_dpi)
     mask = _analysis_mask(gray, dpi)  # measured once, for orientation and skew
-    rotation, _ = _orient(gray, mask, dpi=dpi, use_osd=use_osd)
-    angle = _skew_of(rotate_upright(mask, rotation))
-    page = remove_borders(rotate_upright(gray, rotation), dpi=dpi, specks=False)
-    out_dpi = _working_dpi(dpi, r)
-    page = flatten_background(rescale(deskew(page, angle), dpi, out_dpi), dpi=out_dpi)
-    steps = [f"rotate {rotation}", "borders", f"deskew {angle:+.2f}"]
-    steps += [f"rescale {dpi}->{out_dpi}"] if out_dpi != dpi else []
-    steps += ["flatten"]
+    rotation = 0 if "orient" in skip else _orient(gray, mask, dpi=dpi, use_osd=use_osd)[0]
+    angle = 0.0 if "deskew" in skip else _skew_of(rotate_upright(mask, rotation))
+    page = rotate_upright(gray, rotation)
+    steps = [f"rotate {rotation}"]
+    if "borders" not in skip:
+        page = remove_borders(page, dpi=dpi, specks=False)
+        steps.append("borders")
+    page = deskew(page, angle)
+    steps.append(f"deskew {angle:+.2f}")
+    out_dpi = dpi if "rescale" in skip else _working_dpi(dpi, r)
+    if out_dpi != dpi:
+        page = rescale(page, dpi, out_dpi)
+        steps.append(f"rescale {dpi}->{out_dpi}")
+    if "flatten" not in skip:
+        page = flatten_background(page, dpi=out_dpi)
+        steps.append("flatten")
     if r.median:
         page = cv2.medianBlur(page, 3)
         steps.append("median 3")
     if r.binarize:
         page = binarize(page, r.binarize, dpi=out_dpi)
         steps.append(f"binarize {r.binarize}")
-    page = despeckle(page, dpi=out_dpi, max_area_mm2=r.speck_mm2)
-    steps.append("despeckle")
+    if "despeckle" not in skip:
+        page = despeckle(page, dpi=out_dpi, max_area_mm2=r.speck_mm2)
+        steps.append("despeckle")
     info = CleanInfo(
         rotation=rotation,
         skew=angle,

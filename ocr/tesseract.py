@@ -66,42 +66,240 @@ def recognize(
     return reading_from_data(data)
 
 
-def reading_from_data(data: dict[str, list]) -> Reading:
-    """Build words and line-ordered text from `image_to_data`'s columns."""
+def _words_from_data(data: dict[str, list], *, dx: int = 0, dy: int = 0, block: int = 0) -> list[Word]:
+    """Words of `image_to_data`, bidi marks removed, shifted by (dx, dy) and ``block``."""
     words: list[Word] = []
-    lines: dict[tuple[int, int, int], list[str]] = {}
+    dx, dy, block = int(dx), int(dy), int(block)
     for i, raw in enumerate(data["text"]):
         text = BIDI_MARKS.sub("", str(raw or "")).strip()
         conf = float(data["conf"][i])
         if not text or conf < 0:
             continue
-        key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
         words.append(
             Word(
                 text=text,
                 conf=conf,
-                left=int(data["left"][i]),
-                top=int(data["top"][i]),
+                left=int(data["left"][i]) + dx,
+                top=int(data["top"][i]) + dy,
                 width=int(data["width"][i]),
                 height=int(data["height"][i]),
-                block=key[0],
-                par=key[1],
-                line=key[2],
+                block=int(data["block_num"][i]) + block,
+                par=int(data["par_num"][i]),
+                line=int(data["line_num"][i]),
             )
         )
-        lines.setdefault(key, []).append(text)
-    text = _join_lines(lines)
+    return words
+
+
+def with_words(reading: Reading, extra: list[Word]) -> Reading:
+    """The reading with more words (lines a second look found), text re-assembled."""
+    if not extra:
+        return reading
+    words = (*reading.words, *extra)
+    confidence = sum(w.conf for w in words) / len(words)
+    return Reading(words, assemble_text(words), round(confidence, 2))
+
+
+def recognize_region(
+    gray: np.ndarray, box: tuple[int, int, int, int], *, lang: str, dpi: int, block: int, timeout: float = 0
+) -> list[Word]:
+    """Words of one region (left, top, width, height) read as a single block, in page coordinates."""
+    left, top, width, height = box
+    crop = gray[top : top + height, left : left + width]
+    try:
+        data = pytesseract.image_to_data(
+            crop, lang=lang, config=_config(psm=6, dpi=dpi), output_type=pytesseract.Output.DICT, timeout=timeout
+        )
+    except (RuntimeError, pytesseract.TesseractError):
+        return []  # a second look is a bonus; its failure leaves the first reading
+    return _words_from_data(data, dx=left, dy=top, block=block)
+
+
+def reading_from_data(data: dict[str, list]) -> Reading:
+    """Build words and reading-ordered text from `image_to_data`'s columns."""
+    words = _words_from_data(data)
     confidence = sum(w.conf for w in words) / len(words) if words else 0.0
-    return Reading(tuple(words), text, round(confidence, 2))
+    return Reading(tuple(words), assemble_text(words), round(confidence, 2))
 
 
-def _join_lines(lines: dict[tuple[int, int, int], list[str]]) -> str:
-    """Lines joined by newlines, a blank line between paragraphs."""
-    out: list[str] = []
-    previous: tuple[int, int] | None = None
-    for (block, par, _line), words in lines.items():
-        if previous is not None and previous != (block, par):
-            out.append("")
-        out.append(" ".join(words))
-        previous = (block, par)
-    return "\n".join(out)
+# A gap wider than this many line heights between two words of one Tesseract line
+# separates two cells or columns that Tesseract ran together.
+CELL_GAP_LINES = 2.5
+HEAD_ROWS = 3  # a letterhead starts within this many printed rows of the page top
+HEAD_MAX_ROWS = 5  # and is this short; longer side-by-side runs are form rows, read across
+_RTL_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+
+@dataclass(slots=True)
+class _Segment:
+    """A run of words on one printed line, one cell or column wide."""
+
+    words: list[Word]
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @classmethod
+    def of(cls, words: list[Word]) -> _Segment:
+        return cls(
+            words,
+            min(w.left for w in words),
+            min(w.top for w in words),
+            max(w.left + w.width for w in words),
+            max(w.top + w.height for w in words),
+        )
+
+    def text(self, *, rtl: bool, written_order: bool) -> str:
+        line = " ".join(w.text for w in self.words)
+        if written_order and rtl and _RTL_LETTER.search(line):
+            return written_digit_groups(line)
+        return line
+
+
+# Digit groups joined by hyphens (a renovation code, a postal code): Tesseract gives them
+# last group first inside right-to-left lines. Slash-joined groups come back in order.
+# Off for now: indexer.identifiers restores the order itself from Tesseract's order, and
+# turning one word of a number that OCR split in two defeats its joining of the parts.
+WRITTEN_DIGIT_ORDER = False
+_HYPHEN_GROUPS = re.compile("[0-9\u06f0-\u06f9\u0660-\u0669]+(?:-[0-9\u06f0-\u06f9\u0660-\u0669]+)+")
+
+
+def written_digit_groups(line: str) -> str:
+    """A right-to-left line with its hyphen-joined digit groups put back in written order."""
+    return _HYPHEN_GROUPS.sub(lambda m: "-".join(reversed(m.group().split("-"))), line)
+
+
+def is_rtl_page(words: list[Word] | tuple[Word, ...]) -> bool:
+    """Whether most letters on the page are Arabic-script (Persian) rather than Latin."""
+    rtl = sum(len(_RTL_LETTER.findall(w.text)) for w in words)
+    ltr = sum(len(_LATIN_LETTER.findall(w.text)) for w in words)
+    return rtl >= ltr
+
+
+def assemble_text(words: list[Word] | tuple[Word, ...], *, written_order: bool = WRITTEN_DIGIT_ORDER) -> str:
+    """Page text in reading order, one printed line per text line.
+
+    Tesseract's own block order reads a two-column form column after column and runs a
+    letterhead's two columns into one line. Here lines are split at wide gaps into
+    cells; cells sharing a printed row are read from the page's starting side (right on
+    Persian pages), rows top to bottom; a letterhead at the top of the page (side-by-side
+    blocks of several lines with no full-width line between) is read column by column.
+    With ``written_order``, hyphen-joined digit groups on RTL lines are put back in their
+    written order (``written_digit_groups``).
+    """
+    if not words:
+        return ""
+    rtl = is_rtl_page(words)
+    segments = _segments(words)
+    rows = _rows(segments, rtl=rtl)
+    return "\n".join(seg.text(rtl=rtl, written_order=written_order) for seg in _order(rows, rtl=rtl))
+
+
+def _segments(words: list[Word] | tuple[Word, ...]) -> list[_Segment]:
+    lines: dict[tuple[int, int, int], list[Word]] = {}
+    for w in words:
+        lines.setdefault((w.block, w.par, w.line), []).append(w)
+    out: list[_Segment] = []
+    for line_words in lines.values():
+        height = sorted(w.height for w in line_words)[len(line_words) // 2]
+        by_x = sorted(line_words, key=lambda w: w.left)
+        runs: list[list[Word]] = [[by_x[0]]]
+        for prev, w in zip(by_x, by_x[1:], strict=False):
+            if w.left - (prev.left + prev.width) > CELL_GAP_LINES * max(height, 1):
+                runs.append([])
+            runs[-1].append(w)
+        for run in runs:
+            keep = set(map(id, run))
+            out.append(_Segment.of([w for w in line_words if id(w) in keep]))
+    return out
+
+
+def _rows(segments: list[_Segment], *, rtl: bool) -> list[list[_Segment]]:
+    """Segments grouped into printed rows (vertical overlap), each row from its start side."""
+    rows: list[list[_Segment]] = []
+    for seg in sorted(segments, key=lambda s: (s.top + s.bottom) / 2):
+        middle = (seg.top + seg.bottom) / 2
+        if rows:
+            last = rows[-1]
+            top = min(s.top for s in last)
+            bottom = max(s.bottom for s in last)
+            if top <= middle <= bottom:
+                last.append(seg)
+                continue
+        rows.append([seg])
+    for row in rows:
+        row.sort(key=lambda s: -s.right if rtl else s.left)
+    return rows
+
+
+def _order(rows: list[list[_Segment]], *, rtl: bool) -> list[_Segment]:
+    """Rows in order, except a top-of-page letterhead, which is read column by column."""
+    if not rows:
+        return []
+    out: list[_Segment] = []
+    for i in range(min(HEAD_ROWS, len(rows))):
+        run = _column_run(rows, i, rtl=rtl)
+        if run and len(run) <= HEAD_MAX_ROWS:
+            for row in rows[:i]:
+                out.extend(row)
+            out.extend(_by_columns(run))
+            rest = rows[i + len(run) :]
+            break
+        if run:  # a form's rows, not a letterhead: read across
+            rest = rows
+            break
+    else:
+        rest = rows
+    for row in rest:
+        out.extend(row)
+    return out
+
+
+def _column_run(rows: list[list[_Segment]], start: int, *, rtl: bool) -> list[list[_Segment]]:
+    """Rows from ``start`` set as side-by-side columns, or [] if they are not.
+
+    Two-cell rows whose gap stays put, then one-cell rows continuing only the far column
+    (a number block one line longer than the letterhead beside it).
+    """
+    run: list[list[_Segment]] = []
+    split: float | None = None
+    for row in rows[start:]:
+        if len(row) == 2:
+            edge = (row[0].left + row[1].right) / 2 if rtl else (row[0].right + row[1].left) / 2
+            if split is not None and not _between(row, split):
+                break
+            split = edge if split is None else split
+            run.append(row)
+            continue
+        if len(row) == 1 and split is not None and len(run) >= 1:
+            seg = row[0]
+            if (rtl and seg.right < split) or (not rtl and seg.left > split):
+                run.append(row)
+                continue
+        break
+    return run if len(run) >= 2 and sum(len(r) == 2 for r in run) >= 2 else []
+
+
+def _between(row: list[_Segment], split: float) -> bool:
+    a, b = sorted(row, key=lambda s: s.left)
+    return a.right <= split <= b.left
+
+
+def _by_columns(rows: list[list[_Segment]]) -> list[_Segment]:
+    """The start-side column top to bottom, then the far one."""
+    first = [row[0] for row in rows if len(row) == 2]
+    rest = [row[-1] for row in rows]
+    return first + rest
+
+
+def osd(gray: np.ndarray, *, dpi: int, min_characters: int = 20, timeout: float = 10) -> tuple[int, float] | None:
+    """Tesseract's orientation (clockwise turn to upright, confidence), or None when it cannot tell."""
+    config = f"--psm 0 --dpi {dpi} -c min_characters_to_try={min_characters}"
+    try:
+        found = pytesseract.image_to_osd(gray, config=config, output_type=pytesseract.Output.DICT, timeout=timeout)
+        return int(found["rotate"]) % 360, float(found["orientation_conf"])
+    except (pytesseract.TesseractError, RuntimeError, KeyError, ValueError):
+        # "Too few characters", a timeout, or output we cannot read: no opinion.
+        return None

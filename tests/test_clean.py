@@ -17,7 +17,6 @@ import pytest
 from ocr.clean import (
     OSD_BELOW,
     RECIPES,
-    _tesseract_osd,
     binarize,
     clean,
     deskew,
@@ -31,6 +30,7 @@ from ocr.clean import (
     rescale,
     rotate_upright,
 )
+from ocr.tesseract import osd
 from tests.imaging import (
     A4_MM,
     ENGLISH_LINES,
@@ -123,7 +123,7 @@ def test_osd_settles_a_lone_heading_the_line_measure_gets_wrong(turn: int) -> No
 @pytest.mark.slow
 def test_osd_failure_leaves_the_own_answer() -> None:
     blank = np.full((1240, 874), 255, np.uint8)
-    assert _tesseract_osd(blank, dpi=DPI) is None  # "Too few characters", not an exception
+    assert osd(blank, dpi=DPI) is None  # "Too few characters", not an exception
     assert detect_orientation(blank, dpi=DPI) == (0, 0.0)
 
 
@@ -328,6 +328,27 @@ def test_recipes_are_recorded_and_differ(pages: dict[str, np.ndarray]) -> None:
     assert set(np.unique(outputs["binary"])) <= {0, 255}
     with pytest.raises(ValueError, match="known: standard"):
         clean(scan, stated_dpi=DPI, recipe="gentle")
+
+
+@pytest.mark.parametrize("step", ["orient", "deskew", "borders", "flatten", "despeckle"])
+def test_clean_can_leave_out_a_step(pages: dict[str, np.ndarray], step: str) -> None:
+    scan = degrade(pages["persian"], rotate=90, skew=2.0, border=True, uneven=True, dpi=DPI)
+    _, full = clean(scan, stated_dpi=DPI, use_osd=False)
+    _, info = clean(scan, stated_dpi=DPI, use_osd=False, skip=(step,))
+    assert full.rotation == 270 and info.rotation == (0 if step == "orient" else 270)
+    if step == "deskew":
+        assert info.skew == 0.0 and full.skew == pytest.approx(2.0, abs=0.2)
+    named = {"borders": "borders", "flatten": "flatten", "despeckle": "despeckle"}
+    if step in named:
+        assert named[step] in full.steps and named[step] not in info.steps
+
+
+def test_clean_rescale_step_can_be_left_out() -> None:
+    page = render_page(PERSIAN_LINES[:4], dpi=100)
+    out, info = clean(page, stated_dpi=100, use_osd=False, skip=("rescale",))
+    assert info.dpi == 100 and out.shape == page.shape
+    with pytest.raises(ValueError, match="unknown cleaning steps"):
+        clean(page, stated_dpi=100, skip=("sharpen",))
 
 
 # ------------------------------------------------------------- what Tesseract reads

@@ -1,0 +1,211 @@
+"""Reading a page: text assembly from Tesseract's words, recognition settings, read_page,
+and one ingest-then-search run on a rotated, skewed, low-dpi Persian page.
+
+The assembly tests build ``Word`` boxes by hand (milliseconds); the rest run Tesseract
+and are marked ``slow``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from ocr.page import PageOptions, missed_regions, read_page
+from ocr.tesseract import assemble_text, osd, recognize, written_digit_groups
+from ocr.types import Word
+from tests.imaging import ENGLISH_LINES, PERSIAN_LINES, degrade, render_page, word_recall
+
+# --------------------------------------------------------------------- text assembly
+
+
+def _word(text: str, left: int, top: int, width: int = 80, height: int = 30, line: int = 1, block: int = 1) -> Word:
+    return Word(text, 90.0, left, top, width, height, block=block, par=1, line=line)
+
+
+def _rtl_line(texts: list[str], right: int, top: int, *, line: int, block: int = 1) -> list[Word]:
+    """Words of one right-to-left line in logical order, laid out from ``right`` leftwards."""
+    out, x = [], right
+    for t in texts:
+        x -= 80
+        out.append(_word(t, x, top, line=line, block=block))
+        x -= 20
+    return out
+
+
+def test_form_rows_are_read_across_right_cell_first() -> None:
+    # Tesseract reads a two-column form column by column (right block, then left block);
+    # the printed order is row by row, the right-hand cell first.
+    cells = [(f"راست{i}", f"چپ{i}") for i in range(6)]
+    title = _rtl_line(["پروانه", "ساختمانی"], 1400, 400, line=1)
+    right = [w for i, (r, _) in enumerate(cells) for w in _rtl_line([r, "الف"], 2000, 500 + 60 * i, line=i + 1, block=2)]
+    left = [w for i, (_, x) in enumerate(cells) for w in _rtl_line([x, "ب"], 1000, 500 + 60 * i, line=i + 1, block=3)]
+    lines = assemble_text(title + right + left).splitlines()
+    assert lines[0] == "پروانه ساختمانی"
+    assert lines[1:] == [line for r, x in cells for line in (f"{r} الف", f"{x} ب")]
+
+
+def test_a_letterhead_is_read_column_by_column() -> None:
+    # Letterhead on the right, number/date/attachment block on the left, at the page top:
+    # the right column whole, then the left one, as the page is meant to be read.
+    words = (
+        _rtl_line(["شهرداری", "کرج", "شماره:", "۱۲۳/۸۵"], 2000, 100, line=1)  # run together by Tesseract
+        + _rtl_line(["معاونت", "شهرسازی"], 2000, 160, line=2)
+        + _rtl_line(["تاریخ:", "۱۳۸۵/۱۰/۰۲"], 700, 160, line=1, block=2)
+        + _rtl_line(["پیوست:", "ندارد"], 700, 220, line=1, block=3)
+        + _rtl_line(["موضوع:", "اعلام", "تخلف"], 2000, 320, line=1, block=4)
+    )
+    words[2:4] = [_word(w.text, w.left - 900, w.top, line=1) for w in words[2:4]]  # far left cell
+    assert assemble_text(words).splitlines() == [
+        "شهرداری کرج",
+        "معاونت شهرسازی",
+        "شماره: ۱۲۳/۸۵",
+        "تاریخ: ۱۳۸۵/۱۰/۰۲",
+        "پیوست: ندارد",
+        "موضوع: اعلام تخلف",
+    ]
+
+
+def test_english_pages_read_left_cell_first() -> None:
+    words = [_word("File", 100, 100), _word("No.", 200, 100), _word("Date", 1500, 100), _word("2005", 1600, 100)]
+    assert assemble_text(words).splitlines() == ["File No.", "Date 2005"]
+
+
+def test_hyphen_joined_digit_groups_come_back_in_written_order() -> None:
+    # Tesseract 5.3 gives ۰۲-۰۹-۲۱۹-۱۱۲-۰۰۰-۰۰۰ as ۰۰۰-۰۰۰-۱۱۲-۲۱۹-۰۹-۰۲ on an RTL line;
+    # slash-joined dates and plaques come back as written and are left alone.
+    assert written_digit_groups("کد نوسازی: ۰۰۰-۰۰۰-۱۱۲-۲۱۹-۰۹-۰۲") == "کد نوسازی: ۰۲-۰۹-۲۱۹-۱۱۲-۰۰۰-۰۰۰"
+    assert written_digit_groups("کد پستی: 78913-31456 مسکونی - تجاری") == "کد پستی: 31456-78913 مسکونی - تجاری"
+    assert written_digit_groups("تاریخ ۱۳۸۴/۰۶/۱۲") == "تاریخ ۱۳۸۴/۰۶/۱۲"
+    words = _rtl_line(["کد", "پستی:", "۷۸۹۱۳-۳۱۴۵۶"], 2000, 100, line=1)
+    assert assemble_text(words, written_order=True) == "کد پستی: ۳۱۴۵۶-۷۸۹۱۳"
+    assert assemble_text(words) == "کد پستی: ۷۸۹۱۳-۳۱۴۵۶"  # default: as Tesseract gave it, for the extractor
+    english = [_word("Postal", 100, 100), _word("code", 200, 100), _word("31456-78913", 300, 100)]
+    assert assemble_text(english, written_order=True) == "Postal code 31456-78913"
+
+
+def test_assembly_of_nothing_is_empty() -> None:
+    assert assemble_text([]) == ""
+
+
+def _line_bands(page: np.ndarray) -> list[tuple[int, int]]:
+    rows = (page < 128).any(axis=1)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def test_missed_regions_finds_the_line_no_word_covers() -> None:
+    page = render_page(PERSIAN_LINES[:3], dpi=150, font_pt=12, line_spacing=2.2)
+    bands = _line_bands(page)
+    assert len(bands) == 3
+    cols = np.flatnonzero((page < 128).any(axis=0))
+    left, width = int(cols[0]), int(cols[-1] - cols[0] + 1)
+    read = tuple(_word("x", left, a, width, b - a) for i, (a, b) in enumerate(bands) if i != 1)
+    boxes = missed_regions(page, read, dpi=150)
+    assert boxes and all(type(v) is int for box in boxes for v in box)
+    for _x, y, _w, h in boxes:  # the line, perhaps in pieces, and nothing else
+        assert y <= bands[1][0] and y + h >= bands[1][1] and h < 2 * (bands[1][1] - bands[1][0])
+    assert sum(w for _x, _y, w, _h in boxes) >= 0.5 * width
+    everything = (*read, _word("x", left, bands[1][0], width, bands[1][1] - bands[1][0]))
+    assert missed_regions(page, everything, dpi=150) == []
+
+
+# ---------------------------------------------------------------- recognition (slow)
+
+DPI = 300
+
+
+def _scan(tmp_path: Path, page: np.ndarray, *, dpi: int, name: str = "page.png") -> Path:
+    path = tmp_path / name
+    Image.fromarray(page).save(path, dpi=(dpi, dpi))
+    return path
+
+
+@pytest.mark.slow
+def test_read_page_recovers_a_rotated_skewed_low_dpi_persian_page(tmp_path: Path) -> None:
+    lines = PERSIAN_LINES[:8]
+    page = render_page(lines, dpi=150, font_pt=12, line_spacing=1.6)
+    scan = degrade(page, rotate=90, skew=-2.5, border=True, uneven=True, dpi=150)
+    read = read_page(_scan(tmp_path, scan, dpi=150), 1, options=PageOptions())
+    assert read.clean.rotation == 270 and read.clean.skew == pytest.approx(-2.5, abs=0.2)
+    assert read.clean.dpi == 150 and read.tried[0][0] == "standard"
+    assert word_recall(read.reading.text, lines) >= 0.9
+    assert "کمیسیون ماده صد" in read.reading.text
+    assert not any(c.isascii() and c.isalpha() for c in read.reading.text)  # no Latin junk
+
+
+@pytest.mark.slow
+def test_a_300_dpi_persian_page_is_read_at_180(tmp_path: Path) -> None:
+    # At 300 dpi Tesseract 5.3's fas model loses whole short lines it reads at 150-200.
+    lines = PERSIAN_LINES
+    page = render_page(lines, dpi=DPI, font_pt=12, line_spacing=1.6)
+    read = read_page(_scan(tmp_path, page, dpi=DPI), 1, options=PageOptions())
+    assert read.clean.dpi == 180 and "read at 180" in read.clean.steps
+    assert read.image.shape[0] == pytest.approx(page.shape[0] * 180 / 300, abs=2)
+    assert word_recall(read.reading.text, lines) >= 0.9
+
+
+@pytest.mark.slow
+def test_an_english_page_falls_back_to_every_language(tmp_path: Path) -> None:
+    lines = ENGLISH_LINES[:6]
+    page = render_page(lines, dpi=DPI, rtl=False, line_spacing=1.6)
+    read = read_page(_scan(tmp_path, page, dpi=DPI), 1, options=PageOptions())
+    assert "Municipality" in read.reading.text and word_recall(read.reading.text, lines) >= 0.9
+    assert read.reading.confidence >= 80
+
+
+@pytest.mark.slow
+def test_fas_alone_keeps_latin_junk_off_persian_lines() -> None:
+    lines = PERSIAN_LINES[:6]
+    page = render_page(lines, dpi=150, font_pt=12, line_spacing=1.6)
+    text = recognize(page, lang="fas", dpi=150).text
+    assert word_recall(text, lines) >= 0.9
+    assert not any(c.isascii() and c.isalpha() for c in text)
+
+
+@pytest.mark.slow
+def test_second_look_reads_a_line_the_first_reading_lost(tmp_path: Path) -> None:
+    from ocr.page import _second_look
+    from ocr.tesseract import Reading
+
+    lines = PERSIAN_LINES[:4]
+    page = render_page(lines, dpi=150, font_pt=12, line_spacing=2.2)
+    full = recognize(page, lang="fas", dpi=150)
+    lost_line = max(w.line for w in full.words if w.block == 1 and w.par == 1)
+    kept = tuple(w for w in full.words if not (w.block == 1 and w.par == 1 and w.line == lost_line))
+    partial = Reading(kept, "", 80.0)
+    found = _second_look(page, partial, 150, PageOptions())
+    assert len(found.words) > len(kept)
+    assert all(type(v) is int for w in found.words for v in w.box)  # the catalog stores them as JSON
+    assert word_recall(found.text, lines) >= word_recall(full.text, lines) - 0.05
+
+
+@pytest.mark.slow
+def test_osd_has_no_opinion_on_a_blank_page() -> None:
+    assert osd(np.full((1240, 874), 255, np.uint8), dpi=150) is None
+
+
+# ------------------------------------------------------------------ end to end (slow)
+
+
+@pytest.mark.slow
+def test_ingest_then_search_finds_a_phrase_from_a_rotated_skewed_low_dpi_page(tmp_path: Path) -> None:
+    from cli import cli
+
+    page = render_page(PERSIAN_LINES[:8], dpi=150, font_pt=12, line_spacing=1.6)
+    scan = degrade(page, rotate=180, skew=3.0, uneven=True, border=True, dpi=150)
+    folder = tmp_path / "scans" / "dossier-1"
+    folder.mkdir(parents=True)
+    Image.fromarray(scan).save(folder / "scan_01.png")  # no dpi in the file either
+    archive = tmp_path / "archive"
+    runner = CliRunner()
+    ingest = runner.invoke(cli, ["ingest", str(tmp_path / "scans"), "--archive", str(archive), "--jobs", "1"])
+    assert ingest.exit_code == 0, ingest.output
+    search = runner.invoke(cli, ["search", "عقب‌نشینی سه متر", "--json", "--archive", str(archive)])
+    assert search.exit_code == 0, search.output
+    hits = json.loads(search.output)["hits"]
+    assert [(h["source"], h["page"]) for h in hits] == [("dossier-1/scan_01.png", 1)]
