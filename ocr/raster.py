@@ -134,6 +134,29 @@ def _pdf_image_dpis(path: Path, pages: int) -> tuple[int | None, ...]:
     return tuple(dpis)
 
 
+def _native_ppi(path: Path, page: int) -> int | None:
+    """Render a scan at its own pixel size even when its stated resolution is false (72 dpi).
+
+    Rendering such a page at 300 dpi would blow it up ~4x in each direction for nothing;
+    cleaning estimates the real resolution from the pixels afterwards.
+    """
+    try:
+        proc = subprocess.run(
+            ["pdfimages", "-f", str(page), "-l", str(page), "-list", str(path)],
+            capture_output=True, text=True, timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    best = 0.0
+    for line in proc.stdout.splitlines()[2:]:
+        cols = line.split()
+        try:
+            best = max(best, float(cols[12]))
+        except (IndexError, ValueError):
+            continue
+    return min(600, max(50, round(best))) if best > 0 else None
+
+
 def inspect_source(path: Path) -> SourceInfo:
     """Count pages and read stated dpi without decoding any page."""
     kind = kind_of(path)
@@ -185,7 +208,7 @@ def _load_pdf_page(path: Path, page: int, dpi_hint: int | None) -> PageImage:
     from pdf2image import convert_from_path
     from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFSyntaxError
 
-    dpi = dpi_hint or DEFAULT_PDF_DPI
+    dpi = dpi_hint or _native_ppi(path, page) or DEFAULT_PDF_DPI
     try:
         images = convert_from_path(str(path), dpi=dpi, first_page=page, last_page=page, grayscale=True)
     except (PDFPageCountError, PDFSyntaxError) as e:

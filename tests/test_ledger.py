@@ -135,3 +135,15 @@ def test_a_fixed_file_leaves_quarantine(tmp_path: Path) -> None:
         _png(bad)
         plan = _plan(catalog, [bad.parent])
         assert len(plan.pages) == 1 and catalog.quarantine_list() == []
+
+
+def test_pdf_with_a_false_72_dpi_renders_at_its_own_pixel_size(tmp_path: Path) -> None:
+    from ocr.raster import inspect_source, load_page
+
+    pdf = tmp_path / "false-dpi.pdf"
+    Image.new("L", (1240, 1754), 255).save(pdf, resolution=72)
+    info = inspect_source(pdf)
+    assert info.pages == 1 and info.dpis == (None,)  # 72 dpi is not believed
+    page = load_page(pdf, 1, dpi_hint=None)
+    assert abs(page.gray.shape[1] - 1240) <= 2 and abs(page.gray.shape[0] - 1754) <= 2
+    assert page.stated_dpi is None
