@@ -210,7 +210,7 @@ def search(query: str, archive: Path, dossier: str | None, date_from: str | None
 def _echo_hit(lead: str, hit: Any, *, dossier: bool) -> None:
     date = f"  {hit.date}" if hit.date else ""
     where = f"  [{hit.dossier}]" if dossier else ""
-    click.echo(f"{lead}{hit.source}  p.{hit.page}{where}{date}  score {hit.score:.2f}")
+    click.echo(f"{lead}{hit.source}  p.{hit.page}{where}{date}  score {hit.score:.3g}")
     if hit.snippet:
         indent = " " * (len(lead) + 2)
         click.echo(f"{indent}{_render_snippet(hit.snippet) if sys.stdout.isatty() else hit.snippet}")
