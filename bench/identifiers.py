@@ -29,6 +29,7 @@ from indexer.catalog import Catalog
 from indexer.consensus import apply_consensus
 from indexer.identifiers import Kind, extract
 from pipeline.store import read_words
+from pipeline.task import identifiers_from_words
 
 KINDS = [k.value for k in Kind]
 Triple = tuple[tuple[str, int], str, str]  # (source, page), kind, canonical
@@ -41,8 +42,7 @@ def reextract(catalog: Catalog, archive: Path) -> int:
         if not row["wordfile"]:
             continue
         words = read_words(archive, row["wordfile"])
-        found = extract(row["text"] or "", words)
-        catalog.replace_identifiers(int(row["id"]), [i.to_dict() for i in found])
+        catalog.replace_identifiers(int(row["id"]), list(identifiers_from_words(words)))
         count += 1
     return count
 

@@ -162,7 +162,7 @@ class _Segment:
 # last group first inside right-to-left lines. Slash-joined groups come back in order.
 # Off for now: indexer.identifiers restores the order itself from Tesseract's order, and
 # turning one word of a number that OCR split in two defeats its joining of the parts.
-WRITTEN_DIGIT_ORDER = False
+WRITTEN_DIGIT_ORDER = True
 _HYPHEN_GROUPS = re.compile("[0-9\u06f0-\u06f9\u0660-\u0669]+(?:-[0-9\u06f0-\u06f9\u0660-\u0669]+)+")
 
 

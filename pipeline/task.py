@@ -17,6 +17,7 @@ from indexer.catalog import IndexText, index_text
 from indexer.identifiers import extract
 from ocr.errors import MissingDependency, OcrError
 from ocr.page import PageOptions, encode_image, read_page
+from ocr.tesseract import assemble_text
 from ocr.types import CleanInfo, Word
 
 WEAK_WORD = 60.0  # a word Tesseract is less sure of than this is a QA candidate
@@ -70,6 +71,16 @@ def init_worker() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
+def identifiers_from_words(words: list[Word] | tuple[Word, ...]) -> tuple[dict[str, Any], ...]:
+    """Identifiers of a page from its OCR words (also how a re-extraction runs, OCR once).
+
+    The stored text has digit groups in written order; the extractor reads Tesseract's own
+    order, which it was built on and whose reversal it undoes with the word boxes.
+    """
+    found = extract(assemble_text(words, written_order=False), words)
+    return tuple(i.to_dict() for i in found)
+
+
 def run_page(ref: PageRef, options: PageOptions) -> PageResult:
     started = time.perf_counter()
     try:
@@ -83,7 +94,6 @@ def run_page(ref: PageRef, options: PageOptions) -> PageResult:
             ref.sha256, ref.page, error=f"unexpected {type(e).__name__}: {e}", seconds=time.perf_counter() - started
         )
     image, ext = encode_image(read.image)
-    found = extract(read.reading.text, read.reading.words)
     return PageResult(
         sha256=ref.sha256,
         page=ref.page,
@@ -93,7 +103,7 @@ def run_page(ref: PageRef, options: PageOptions) -> PageResult:
         clean=read.clean,
         image=image,
         image_ext=ext,
-        identifiers=tuple(i.to_dict() for i in found),
+        identifiers=identifiers_from_words(read.reading.words),
         tried=read.tried,
         index=index_text(read.reading.text),
         seconds=time.perf_counter() - started,

@@ -83,7 +83,8 @@ def test_hyphen_joined_digit_groups_come_back_in_written_order() -> None:
     assert written_digit_groups("تاریخ ۱۳۸۴/۰۶/۱۲") == "تاریخ ۱۳۸۴/۰۶/۱۲"
     words = _rtl_line(["کد", "پستی:", "۷۸۹۱۳-۳۱۴۵۶"], 2000, 100, line=1)
     assert assemble_text(words, written_order=True) == "کد پستی: ۳۱۴۵۶-۷۸۹۱۳"
-    assert assemble_text(words) == "کد پستی: ۷۸۹۱۳-۳۱۴۵۶"  # default: as Tesseract gave it, for the extractor
+    assert assemble_text(words) == "کد پستی: ۳۱۴۵۶-۷۸۹۱۳"  # the stored text: as written on the page
+    assert assemble_text(words, written_order=False) == "کد پستی: ۷۸۹۱۳-۳۱۴۵۶"  # what the extractor reads
     english = [_word("Postal", 100, 100), _word("code", 200, 100), _word("31456-78913", 300, 100)]
     assert assemble_text(english, written_order=True) == "Postal code 31456-78913"
 
