@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS pages (
     UNIQUE (sha256, page)
 );
 CREATE INDEX IF NOT EXISTS pages_state ON pages(state);
+CREATE INDEX IF NOT EXISTS pages_date ON pages(document_date);
 CREATE TABLE IF NOT EXISTS identifiers (
     id INTEGER PRIMARY KEY,
     page_id INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
