@@ -113,25 +113,33 @@ def _pdf_info(path: Path) -> int:
     return int(match.group(1))
 
 
-def _pdf_image_dpis(path: Path, pages: int) -> tuple[int | None, ...]:
-    """The resolution of the scan embedded in each page (pdfimages -list), when there is one."""
-    dpis: list[int | None] = [None] * pages
+def _pdfimages_ppi(path: Path, page: int | None = None) -> dict[int, list[float]]:
+    """Resolutions of the scans embedded in each page (`pdfimages -list`), as stated."""
+    cmd = ["pdfimages", "-list", str(path)]
+    if page is not None:
+        cmd[1:1] = ["-f", str(page), "-l", str(page)]
     try:
-        proc = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
-        return tuple(dpis)
+        return {}
+    ppi: dict[int, list[float]] = {}
     for line in proc.stdout.splitlines()[2:]:
         cols = line.split()
         if len(cols) < 14 or not cols[0].isdigit():
             continue
-        page = int(cols[0])
         try:
-            dpi = _plausible(float(cols[12]))
+            value = float(cols[12])
         except ValueError:
             continue
-        if 1 <= page <= pages and dpi is not None:
-            dpis[page - 1] = max(dpis[page - 1] or 0, dpi)
-    return tuple(dpis)
+        ppi.setdefault(int(cols[0]), []).append(value)
+    return ppi
+
+
+def _pdf_image_dpis(path: Path, pages: int) -> tuple[int | None, ...]:
+    """The stated dpi of each page: its embedded scan's resolution, when plausible."""
+    ppi = _pdfimages_ppi(path)
+    dpis = ([d for d in map(_plausible, ppi.get(n, [])) if d is not None] for n in range(1, pages + 1))
+    return tuple(max(found) if found else None for found in dpis)
 
 
 def _native_ppi(path: Path, page: int) -> int | None:
@@ -140,20 +148,7 @@ def _native_ppi(path: Path, page: int) -> int | None:
     Rendering such a page at 300 dpi would blow it up ~4x in each direction for nothing;
     cleaning estimates the real resolution from the pixels afterwards.
     """
-    try:
-        proc = subprocess.run(
-            ["pdfimages", "-f", str(page), "-l", str(page), "-list", str(path)],
-            capture_output=True, text=True, timeout=60,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    best = 0.0
-    for line in proc.stdout.splitlines()[2:]:
-        cols = line.split()
-        try:
-            best = max(best, float(cols[12]))
-        except (IndexError, ValueError):
-            continue
+    best = max(_pdfimages_ppi(path, page).get(page, [0.0]))
     return min(600, max(50, round(best))) if best > 0 else None
 
 

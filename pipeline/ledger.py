@@ -6,6 +6,7 @@ re-run does only what is left and never indexes a page twice.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -28,12 +29,13 @@ class Plan:
     shas: set[str] = field(default_factory=set)
 
 
-def _hash(catalog: Catalog, item: Discovered) -> str:
+def _unchanged(known: sqlite3.Row | None, item: Discovered) -> bool:
+    return known is not None and known["size"] == item.size and known["mtime_ns"] == item.mtime_ns
+
+
+def _hash(known: sqlite3.Row | None, item: Discovered) -> str:
     """Reuse the recorded hash when size and mtime are unchanged (as git's index does)."""
-    known = catalog.known_path(str(item.path))
-    if known is not None and known["size"] == item.size and known["mtime_ns"] == item.mtime_ns:
-        return str(known["sha256"])
-    return sha256_file(item.path)
+    return str(known["sha256"]) if known is not None and _unchanged(known, item) else sha256_file(item.path)
 
 
 def ledger(
@@ -49,8 +51,9 @@ def ledger(
 
 def _ledger_one(catalog: Catalog, item: Discovered, plan: Plan, *, run_id: int, retry_failed: bool) -> None:
     path = str(item.path)
+    known = catalog.known_path(path)
     try:
-        sha = _hash(catalog, item)
+        sha = _hash(known, item)
     except OSError as e:
         reason = f"cannot read file: {e.strerror or e}"
         catalog.quarantine(path=path, sha256=None, reason=reason, run_id=run_id)
@@ -70,8 +73,7 @@ def _ledger_one(catalog: Catalog, item: Discovered, plan: Plan, *, run_id: int, 
         plan.duplicates += 1
     if catalog.quarantined(path) is not None:
         catalog.release(path)
-    known = catalog.known_path(path)
-    if known is None or known["sha256"] != sha or known["size"] != item.size or known["mtime_ns"] != item.mtime_ns:
+    if known is None or known["sha256"] != sha or not _unchanged(known, item):
         catalog.record_path(
             path=path, display=item.display, dossier=item.dossier, sha256=sha, size=item.size, mtime_ns=item.mtime_ns
         )
