@@ -19,14 +19,8 @@ from pipeline.errors import ExitCode, exit_code_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-IDENTIFIER_FLAGS = {
-    "plaque": "plaque",
-    "renovation_code": "renovation_code",
-    "postal_code": "postal_code",
-    "file_number": "file_number",
-    "permit_number": "permit_number",
-    "national_id": "national_id",
-}
+# Each identifier kind has a search flag of the same name (--renovation-code for renovation_code).
+IDENTIFIER_KINDS = ("plaque", "renovation_code", "postal_code", "file_number", "permit_number", "national_id")
 
 
 def archive_option(f: F) -> F:
@@ -125,13 +119,13 @@ def _identifier_filters(values: dict[str, str | None]) -> tuple[tuple[str, str],
     from indexer.identifiers import IdentifierError, canonical_query
 
     out = []
-    for flag, kind in IDENTIFIER_FLAGS.items():
-        raw = values.get(flag)
+    for kind in IDENTIFIER_KINDS:
+        raw = values.get(kind)
         if raw:
             try:
                 out.append((kind, canonical_query(kind, raw)))
             except IdentifierError as e:
-                raise click.BadParameter(str(e), param_hint=f"--{flag.replace('_', '-')}") from e
+                raise click.BadParameter(str(e), param_hint=f"--{kind.replace('_', '-')}") from e
     return tuple(out)
 
 

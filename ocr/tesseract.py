@@ -12,11 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pytesseract
 
+from indexer.normalize import BIDI_MARKS
 from ocr.errors import RecognitionFailed
 from ocr.types import Word
 
 # Marks Tesseract inserts around numbers in right-to-left lines; never part of the text.
-BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+_NO_BIDI = dict.fromkeys(map(ord, BIDI_MARKS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ def _words_from_data(data: dict[str, list], *, dx: int = 0, dy: int = 0, block: 
     words: list[Word] = []
     dx, dy, block = int(dx), int(dy), int(block)
     for i, raw in enumerate(data["text"]):
-        text = BIDI_MARKS.sub("", str(raw or "")).strip()
+        text = str(raw or "").translate(_NO_BIDI).strip()
         conf = float(data["conf"][i])
         if not text or conf < 0:
             continue
