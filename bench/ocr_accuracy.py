@@ -47,6 +47,7 @@ ABLATIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("no despeckle", {"skip": ("despeckle",)}),
     ("no second chance", {"second_chance_below": 0.0}),
     ("no second look", {"second_look": False}),
+    ("language per page only", {"line_languages": False}),
     ("read at cleaned dpi", {"read_dpi": 0}),
     ("fas+eng everywhere", {"fas_first": False}),
 )

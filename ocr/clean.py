@@ -373,6 +373,58 @@ def remove_borders(gray: np.ndarray, *, dpi: int = 300, specks: bool = True) -> 
     return despeckle(out, dpi=dpi) if specks else out
 
 
+RULE_MIN_MM = 25.0  # a horizontal run of ink this long is a table rule: no word is
+RULE_MIN_MM_VERTICAL = 8.0  # a vertical one this tall (a 14-pt alef is about 4 mm)
+FRAME_MIN_MM = 40.0  # a table has at least two vertical rules this tall, off the page edge
+
+
+def _rule_mask(ink: np.ndarray, px_per_mm: float, *, vertical: bool) -> np.ndarray:
+    """Straight rules in an ink mask: what survives an opening by a long thin line.
+
+    Vertical rules are closed over 1.5 mm gaps first (noise breaks them and their
+    pieces would be read as ``۱``); horizontal ones are not, as closing would join the
+    letters of a text line into a rule.
+    """
+    if vertical:
+        ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((max(3, round(1.5 * px_per_mm)), 1), np.uint8))
+        kernel = np.ones((max(15, round(RULE_MIN_MM_VERTICAL * px_per_mm)), 1), np.uint8)
+    else:
+        kernel = np.ones((1, max(15, round(RULE_MIN_MM * px_per_mm))), np.uint8)
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
+
+
+def remove_rules(gray: np.ndarray, *, dpi: int = 300) -> np.ndarray:
+    """Paint out the rules of a form's table, keeping the text in its cells.
+
+    Only a page with a table frame changes (two vertical rules over 40 mm, away from
+    the page edges, and three horizontal ones): a letter's header rule, a stamp's ring
+    and a copier band are left alone.  Used to find and read what the first reading
+    missed in table cells; removing rules before the first reading was tried and read
+    no better overall (it helped some forms and hurt others).
+    """
+    px_per_mm = dpi / 25.4
+    step = max(1, min(gray.shape) // 300)
+    level, _ = cv2.threshold(np.ascontiguousarray(gray[::step, ::step]), 0, 255, cv2.THRESH_OTSU)
+    ink = np.where(gray < level, np.uint8(255), np.uint8(0))
+    vertical = _rule_mask(ink, px_per_mm, vertical=True)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(vertical)
+    edge = 5 * px_per_mm
+    frames = [
+        (x, w)
+        for x, _y, w, h, _area in stats[1:].tolist()
+        if h >= FRAME_MIN_MM * px_per_mm and x > edge and x + w < gray.shape[1] - edge
+    ]
+    if len(frames) < 2:
+        return gray
+    horizontal = _rule_mask(ink, px_per_mm, vertical=False)
+    if cv2.connectedComponents(horizontal)[0] - 1 < 3:
+        return gray
+    rules = cv2.dilate(horizontal | vertical, np.ones((5, 5), np.uint8))
+    out = gray.copy()
+    out[rules > 0] = 255
+    return out
+
+
 def _paper_around(small: np.ndarray, marks: np.ndarray, px_per_mm: float) -> np.ndarray:
     """The paper's grey next to each mark, so a painted-over band on shaded paper blends in."""
     k = _odd(25 * px_per_mm)  # wider than any band, so its middle sees paper

@@ -13,14 +13,33 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ocr.clean import clean, rescale
+from ocr.clean import clean, remove_rules, rescale
 from ocr.raster import load_page
-from ocr.tesseract import Reading, is_rtl_page, recognize, recognize_region, with_words
+from ocr.tesseract import (
+    Reading,
+    is_latin_text,
+    is_rtl_page,
+    recognize,
+    recognize_region,
+    with_words,
+)
 from ocr.types import CleanInfo, Word
 
 MAX_SECOND_LOOKS = 6  # regions re-read per page, largest first
+# A missed region is a line or a few: a signature block under a stamp is about 40 mm tall.
+REGION_MIN_MM, REGION_MAX_MM = 2.5, 60.0
+REGION_MIN_WIDTH_MM = 8.0
+REGION_MIN_INK_MM2 = 4.0  # (5 mm and 2 mm2, to catch half-read long numbers, read no better)
+INK_BELOW = 200  # grey levels darker than this are ink on a cleaned (flattened) page
 SECOND_LOOK_MIN_CONF = 50.0  # words a second look finds are kept from this confidence
 SECOND_LOOK_MEAN_CONF = 65.0  # and a region only when it reads like text, not a scrawl
+# A line `fas` reads this poorly on a Persian page may be an English line: it is read
+# again with the other languages asked for, and their reading replaces it when it is
+# Latin text read at least OTHER_LANGUAGE_MIN_CONF and OTHER_LANGUAGE_MARGIN better.
+WEAK_LINE_CONF = 50.0
+OTHER_LANGUAGE_MIN_CONF = 70.0
+OTHER_LANGUAGE_MARGIN = 15.0
+MAX_LINES_READ_AGAIN = 12  # per page, weakest first: a stamp-covered page stays cheap
 
 FIRST_RECIPE = "standard"
 SECOND_RECIPE = "strong"
@@ -39,6 +58,7 @@ class PageOptions:
     read_dpi: int = 180
     fas_first: bool = True  # read Persian alone first, all of `lang` only for weak readings
     second_look: bool = True  # re-read text-like ink that no recognized word covers
+    line_languages: bool = True  # weak lines of a Persian page read again in the other languages
     skip: tuple[str, ...] = ()  # cleaning steps to leave out (ocr.clean.CLEAN_STEPS), for ablation
 
 
@@ -59,7 +79,9 @@ def _attempt(
         info = replace(
             info, dpi=options.read_dpi, steps=(*info.steps, f"read at {options.read_dpi}")
         )
-    reading = _recognize(cleaned, info.dpi, options)
+    reading, lang = _recognize(cleaned, info.dpi, options)
+    if options.line_languages and lang != options.lang:
+        reading = _other_language_lines(cleaned, reading, info.dpi, options)
     if options.second_look:
         reading = _second_look(cleaned, reading, info.dpi, options)
     return reading, info, cleaned
@@ -88,11 +110,11 @@ def missed_regions(
     h_img, w_img = gray.shape
     boxes: list[tuple[int, int, int, int]] = []
     for x, y, w, h in stats[1:, :4].tolist():  # plain ints: boxes end up in JSON
-        if not (8 * mm <= w and 2.5 * mm <= h <= 30 * mm):
+        if not (REGION_MIN_WIDTH_MM * mm <= w and REGION_MIN_MM * mm <= h <= REGION_MAX_MM * mm):
             continue
         if x <= 2 or y <= 2 or x + w >= w_img - 2 or y + h >= h_img - 2:
             continue  # copier bands and page edges
-        if np.count_nonzero(ink[y : y + h, x : x + w]) < 4 * mm * mm:
+        if np.count_nonzero(ink[y : y + h, x : x + w]) < REGION_MIN_INK_MM2 * mm * mm:
             continue
         boxes.append(
             (
@@ -107,9 +129,14 @@ def missed_regions(
 
 
 def _second_look(image: np.ndarray, reading: Reading, dpi: int, options: PageOptions) -> Reading:
-    """Read the lines Tesseract's layout analysis skipped, each region as one block."""
+    """Read the lines Tesseract's layout analysis skipped, each region as one block.
+
+    A form's table rules are painted out first: they join every cell's unread ink into
+    one page-sized blob, which no region filter would keep.
+    """
     if not reading.words:
         return reading
+    image = remove_rules(image, dpi=dpi)
     blank = image.copy()
     for w in reading.words:  # so a region overlapping read words does not read them twice
         blank[w.top : w.top + w.height, w.left : w.left + w.width] = 255
@@ -120,30 +147,113 @@ def _second_look(image: np.ndarray, reading: Reading, dpi: int, options: PageOpt
     )
     found: list[Word] = []
     for i, box in enumerate(missed_regions(image, reading.words, dpi=dpi)):
-        words = recognize_region(
-            blank, box, lang=lang, dpi=dpi, block=1000 * (i + 1), timeout=options.timeout
-        )
+        readings = [
+            recognize_region(
+                blank,
+                box,
+                lang=lang,
+                dpi=dpi,
+                block=1000 * (i + 1),
+                timeout=options.timeout,
+                prepare=prepare,
+            )
+            for prepare in (None, keep_darkest_ink)
+        ]
+        words = max(readings, key=_mean_conf)  # as it is, or its typed text alone
         words = [
             w for w in words if w.conf >= SECOND_LOOK_MIN_CONF and any(c.isalnum() for c in w.text)
         ]
-        if words and sum(w.conf for w in words) / len(words) >= SECOND_LOOK_MEAN_CONF:
+        if words and _mean_conf(words) >= SECOND_LOOK_MEAN_CONF:
             found.extend(words)
     return with_words(reading, found)
 
 
-def _recognize(image: np.ndarray, dpi: int, options: PageOptions) -> Reading:
+def _mean_conf(words: list[Word]) -> float:
+    return sum(w.conf for w in words) / len(words) if words else 0.0
+
+
+def keep_darkest_ink(gray: np.ndarray) -> np.ndarray:
+    """The region with only its darkest ink: the typed text, without stamp and pen.
+
+    A signatory's name and title are typed in black; the rubber stamp over them is
+    violet or blue, lighter on a grey scan, and a pen scrawl is often lighter too.
+    Otsu's threshold over the ink's own grey levels splits the two; on a region with
+    no stamp it only thins the strokes' edges, and the caller keeps whichever reading
+    of the region, as it is or this, is the more confident.
+    """
+    ink = gray[gray < INK_BELOW]
+    if ink.size < 64:
+        return gray
+    level, _ = cv2.threshold(ink.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return np.where(gray <= level, gray, np.uint8(255)).astype(np.uint8)
+
+
+def _recognize(image: np.ndarray, dpi: int, options: PageOptions) -> tuple[Reading, str]:
     """Persian alone first: with `eng` beside it, Tesseract reads Latin junk into Persian lines.
 
     A page that `fas` reads poorly (an English page, say) is read again with every
-    language asked for, and the more confident reading is kept.
+    language asked for, and the more confident reading is kept.  Returns the reading and
+    the languages it was read with.
     """
     langs = options.lang.split("+")
     first = "fas" if options.fas_first and "fas" in langs and len(langs) > 1 else options.lang
     reading = recognize(image, lang=first, dpi=dpi, psm=options.psm, timeout=options.timeout)
     if first == options.lang or reading.confidence >= options.all_languages_below:
-        return reading
+        return reading, first
     other = recognize(image, lang=options.lang, dpi=dpi, psm=options.psm, timeout=options.timeout)
-    return other if other.confidence > reading.confidence else reading
+    return (other, options.lang) if other.confidence > reading.confidence else (reading, first)
+
+
+def _lines(words: tuple[Word, ...]) -> list[list[int]]:
+    """Indexes of the words of each line Tesseract found, in its order."""
+    lines: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        lines.setdefault((w.block, w.par, w.line), []).append(i)
+    return list(lines.values())
+
+
+def _other_language_lines(image: np.ndarray, reading: Reading, dpi: int, options: PageOptions) -> Reading:
+    """Read the weak lines of a page read in Persian alone again in the other languages.
+
+    An English line on a Persian letter (a company name, an English summary under the
+    Persian text) comes out of `fas` as Persian-looking junk at a confidence of 0-30;
+    `eng` reads it at 90+.  Each such line is read alone (a single text line) and the
+    other reading replaces it only when it is Latin text and clearly more confident, so a
+    stamped or smudged Persian line keeps its Persian reading.
+    """
+    others = "+".join(lang for lang in options.lang.split("+") if lang != "fas")
+    if not others or not reading.words:
+        return reading
+    weak: list[tuple[float, list[int]]] = []
+    for line in _lines(reading.words):
+        conf = sum(reading.words[i].conf for i in line) / len(line)
+        if conf < WEAK_LINE_CONF:
+            weak.append((conf, line))
+    weak.sort(key=lambda item: item[0])
+    drop: set[int] = set()
+    found: list[Word] = []
+    h_img, w_img = image.shape[:2]
+    for n, (conf, line) in enumerate(weak[:MAX_LINES_READ_AGAIN]):
+        ws = [reading.words[i] for i in line]
+        top, bottom = min(w.top for w in ws), max(w.top + w.height for w in ws)
+        left, right = min(w.left for w in ws), max(w.left + w.width for w in ws)
+        pad = max(4, (bottom - top) // 4)
+        box = (
+            max(0, left - pad),
+            max(0, top - pad),
+            min(w_img, right + pad) - max(0, left - pad),
+            min(h_img, bottom + pad) - max(0, top - pad),
+        )
+        words = recognize_region(
+            image, box, lang=others, dpi=dpi, block=50_000 + 100 * n, timeout=options.timeout, psm=7
+        )
+        if not words or not is_latin_text(words):
+            continue
+        other_conf = sum(w.conf for w in words) / len(words)
+        if other_conf >= max(OTHER_LANGUAGE_MIN_CONF, conf + OTHER_LANGUAGE_MARGIN):
+            drop.update(line)
+            found.extend(words)
+    return with_words(reading, found, drop=frozenset(drop))
 
 
 def read_page(

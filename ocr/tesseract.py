@@ -7,6 +7,7 @@ options, an empty page turned into an empty reading, real failures re-raised typ
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,24 +93,46 @@ def _words_from_data(data: dict[str, list], *, dx: int = 0, dy: int = 0, block: 
     return words
 
 
-def with_words(reading: Reading, extra: list[Word]) -> Reading:
-    """The reading with more words (lines a second look found), text re-assembled."""
-    if not extra:
+def with_words(reading: Reading, extra: list[Word], *, drop: frozenset[int] = frozenset()) -> Reading:
+    """The reading with more words (lines a second look found) and without the words at
+    the indexes in ``drop`` (lines read again in another language), text re-assembled."""
+    if not extra and not drop:
         return reading
-    words = (*reading.words, *extra)
+    words = (*(w for i, w in enumerate(reading.words) if i not in drop), *extra)
+    if not words:
+        return Reading.empty()
     confidence = sum(w.conf for w in words) / len(words)
     return Reading(words, assemble_text(words), round(confidence, 2))
 
 
+def is_latin_text(words: list[Word] | tuple[Word, ...]) -> bool:
+    """Whether these words are written in Latin letters (an English line), not Persian."""
+    return not is_rtl_page(words) and any(_LATIN_LETTER.search(w.text) for w in words)
+
+
 def recognize_region(
-    gray: np.ndarray, box: tuple[int, int, int, int], *, lang: str, dpi: int, block: int, timeout: float = 0
+    gray: np.ndarray,
+    box: tuple[int, int, int, int],
+    *,
+    lang: str,
+    dpi: int,
+    block: int,
+    timeout: float = 0,
+    psm: int = 6,
+    prepare: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[Word]:
-    """Words of one region (left, top, width, height) read as a single block, in page coordinates."""
+    """Words of one region (left, top, width, height), in page coordinates.
+
+    Read as a single block (``psm`` 6) or a single line (7); ``prepare`` changes the
+    region's pixels first (the page itself is left alone).
+    """
     left, top, width, height = box
     crop = gray[top : top + height, left : left + width]
+    if prepare is not None:
+        crop = prepare(crop)
     try:
         data = pytesseract.image_to_data(
-            crop, lang=lang, config=_config(psm=6, dpi=dpi), output_type=pytesseract.Output.DICT, timeout=timeout
+            crop, lang=lang, config=_config(psm=psm, dpi=dpi), output_type=pytesseract.Output.DICT, timeout=timeout
         )
     except (RuntimeError, pytesseract.TesseractError):
         return []  # a second look is a bonus; its failure leaves the first reading

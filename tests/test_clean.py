@@ -27,6 +27,7 @@ from ocr.clean import (
     flatten_background,
     measure_orientation,
     remove_borders,
+    remove_rules,
     rescale,
     rotate_upright,
 )
@@ -193,6 +194,56 @@ def test_remove_borders_leaves_a_clean_page_alone(pages: dict[str, np.ndarray]) 
 def marks(gray: np.ndarray) -> int:
     """How many separate dark marks (letters, word parts, dots) a page holds."""
     return cv2.connectedComponents((gray < 128).astype(np.uint8))[0] - 1
+
+
+def _form(dpi: int = DPI) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """A permit form's table: short Persian lines in the cells of a two-column grid whose
+    middle rule stops at a section row, as forms have it; and the grid alone."""
+    words = " ".join(PERSIAN_LINES[:6]).split()
+    cells = [" ".join(words[i : i + 3]) for i in range(0, 42, 3)]
+    half = (74.0, 200.0)
+    columns = [
+        render_page(cells[k::2], dpi=dpi, font_pt=12, line_spacing=2.6, size_mm=half, margin_mm=8)
+        for k in (1, 0)
+    ]
+    margin = round(12 * dpi / 25.4)  # the table sits inside the page, off its edges
+    text = np.pad(np.hstack(columns), margin, constant_values=255)  # right-hand cells first
+    rows = np.flatnonzero((text < 128).any(axis=1))
+    breaks = np.flatnonzero(np.diff(rows) > 1)
+    tops = [int(rows[0]), *(int(rows[i + 1]) for i in breaks)]
+    bottoms = [*(int(rows[i]) for i in breaks), int(rows[-1])]
+    rules_y = [tops[0] - 8, *((b + t) // 2 for b, t in zip(bottoms, tops[1:], strict=False)), bottoms[-1] + 8]
+    grid = np.full_like(text, 255)
+    h, w = text.shape
+    left, right = margin + 6, w - margin - 7
+    for y in rules_y:
+        cv2.line(grid, (left, y), (right, y), 0, 3)
+    for x in (left, right):
+        cv2.line(grid, (x, rules_y[0]), (x, rules_y[-1]), 0, 3)
+    for a, b in zip(rules_y, rules_y[1:], strict=False):
+        if a != rules_y[2]:  # a full-width section row
+            cv2.line(grid, (w // 2, a), (w // 2, b), 0, 3)
+    return np.minimum(text, grid), cells, grid
+
+
+def test_remove_rules_paints_out_a_table_and_keeps_its_text() -> None:
+    page, lines, grid = _form()
+    out = remove_rules(page, dpi=DPI)
+    on_rules = grid < 128
+    assert np.mean(out[on_rules] > 200) > 0.95
+    text_ink = (page < 100) & ~cv2.dilate(on_rules.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    assert np.mean(out[text_ink] < 100) > 0.99
+
+
+@pytest.mark.parametrize("name", ["persian", "english", "mixed"])
+def test_remove_rules_leaves_a_page_without_a_table_alone(pages: dict[str, np.ndarray], name: str) -> None:
+    page = pages[name].copy()
+    h, w = page.shape
+    cv2.line(page, (40, 60), (w - 40, 60), 0, 2)  # a letterhead rule
+    cv2.circle(page, (w // 2, h // 2), 90, 90, 8)  # a stamp's ring
+    assert remove_rules(page, dpi=DPI) is page
+    banded = degrade(pages[name], border=True, dpi=DPI, seed=2)  # a copier band down one edge
+    assert remove_rules(banded, dpi=DPI) is banded
 
 
 @pytest.mark.parametrize("font", [None, NASKH_FONT])

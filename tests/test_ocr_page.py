@@ -8,6 +8,7 @@ and are marked ``slow``.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from ocr.page import PageOptions, missed_regions, read_page
-from ocr.tesseract import assemble_text, osd, recognize, written_digit_groups
+from ocr.tesseract import Reading, assemble_text, osd, recognize, written_digit_groups
 from ocr.types import Word
 from tests.imaging import ENGLISH_LINES, PERSIAN_LINES, degrade, render_page, word_recall
 
@@ -169,9 +170,41 @@ def test_fas_alone_keeps_latin_junk_off_persian_lines() -> None:
 
 
 @pytest.mark.slow
+def test_english_lines_on_a_persian_page_are_read_in_english(tmp_path: Path) -> None:
+    """`fas` alone reads an English line as Persian-looking junk; that line is read again
+    with `eng` and replaced, the Persian lines keep their Persian reading."""
+    english = ENGLISH_LINES[:2]
+    persian = PERSIAN_LINES[:6]
+    page = render_page([*persian[:4], *english, *persian[4:]], dpi=180, rtl=None, font_pt=12, line_spacing=1.6)
+    scan = _scan(tmp_path, page, dpi=180)
+    per_page = read_page(scan, 1, options=PageOptions(line_languages=False))
+    per_line = read_page(scan, 1, options=PageOptions())
+    assert word_recall(per_page.reading.text, english) < 0.5  # the regression this guards
+    assert "Municipality" in per_line.reading.text and word_recall(per_line.reading.text, english) >= 0.9
+    assert word_recall(per_line.reading.text, persian) >= 0.95
+    assert per_line.reading.confidence > per_page.reading.confidence
+    lines = per_line.reading.text.splitlines()  # the English lines stay where they were printed
+    assert lines.index(next(t for t in lines if "Municipality" in t)) == 4
+
+
+@pytest.mark.slow
+def test_a_stamped_persian_line_is_not_turned_into_english() -> None:
+    from ocr.page import _other_language_lines
+
+    lines = PERSIAN_LINES[:6]
+    page = degrade(render_page(lines, dpi=150, font_pt=12, line_spacing=1.6), dpi=150, seed=4, noise=40.0)
+    first = recognize(page, lang="fas", dpi=150)
+    weak = Reading(
+        tuple(replace(w, conf=min(w.conf, 30.0)) for w in first.words), first.text, 30.0
+    )  # every line looks weak: each is read again in English, none may be taken
+    again = _other_language_lines(page, weak, 150, PageOptions())
+    assert not any(c.isascii() and c.isalpha() for c in again.text)
+    assert again.words == weak.words
+
+
+@pytest.mark.slow
 def test_second_look_reads_a_line_the_first_reading_lost(tmp_path: Path) -> None:
     from ocr.page import _second_look
-    from ocr.tesseract import Reading
 
     lines = PERSIAN_LINES[:4]
     page = render_page(lines, dpi=150, font_pt=12, line_spacing=2.2)
@@ -183,6 +216,75 @@ def test_second_look_reads_a_line_the_first_reading_lost(tmp_path: Path) -> None
     assert len(found.words) > len(kept)
     assert all(type(v) is int for w in found.words for v in w.box)  # the catalog stores them as JSON
     assert word_recall(found.text, lines) >= word_recall(full.text, lines) - 0.05
+
+
+def _stamped(page: np.ndarray, *, level: int, centre: tuple[int, int], radius: int) -> np.ndarray:
+    """A rubber-stamp ring with bars in lighter ink over the page, darkening what is under it."""
+    import cv2
+
+    stamp = np.full_like(page, 255)
+    x, y = centre
+    cv2.circle(stamp, centre, radius, level, thickness=12)
+    for dy in (-radius // 3, 0, radius // 3):
+        cv2.line(stamp, (x - radius + 20, y + dy), (x + radius - 20, y + dy + 15), level, thickness=8)
+    return (page.astype(np.uint16) * stamp // 255).astype(np.uint8)  # ink multiplies
+
+
+def test_keep_darkest_ink_drops_the_stamp_and_keeps_the_type() -> None:
+    from ocr.page import keep_darkest_ink
+
+    page = render_page(PERSIAN_LINES[:4], dpi=180, font_pt=12, line_spacing=1.6)
+    stamped = _stamped(page, level=120, centre=(page.shape[1] // 2, 200), radius=140)
+    kept = keep_darkest_ink(stamped)
+    stamp_only = (page == 255) & (stamped < 200)
+    type_core = page < 60
+    assert np.mean(kept[stamp_only] == 255) > 0.99
+    assert np.mean(kept[type_core] < 128) > 0.97
+    plain = keep_darkest_ink(page)  # no stamp: the type keeps its core
+    assert np.mean(plain[type_core] < 128) > 0.97
+
+
+@pytest.mark.slow
+def test_second_look_reads_a_signature_block_under_a_stamp() -> None:
+    """The two typed lines of a signature block, a stamp over them, lost by the first
+    reading: the second look reads them once the stamp's lighter ink is set aside."""
+    from ocr.page import _second_look
+    from ocr.tesseract import recognize_region
+
+    body, block = PERSIAN_LINES[:4], PERSIAN_LINES[6:8]
+    page = render_page([*body, "", "", *block], dpi=180, font_pt=12, line_spacing=1.6)
+    rows = np.flatnonzero((page < 128).any(axis=1))
+    top_of_block = round(128 + 6 * 0.99 * 12 / 72 * 180 * 1.6) - 10  # the block's first row
+    block_rows = rows[rows >= top_of_block]
+    centre = (page.shape[1] // 2, int((block_rows[0] + block_rows[-1]) // 2))
+    page = _stamped(page, level=120, centre=centre, radius=140)
+    first = recognize(page, lang="fas", dpi=180)
+    kept = tuple(wd for wd in first.words if wd.top + wd.height < top_of_block)
+    found = _second_look(page, Reading(kept, "", 90.0), 180, PageOptions())
+    read = " ".join(wd.text for wd in found.words[len(kept) :])
+    assert word_recall(read, block) >= 0.8
+    h, w = page.shape
+    region = (0, top_of_block, w, int(block_rows[-1]) + 20 - top_of_block)
+    as_is = recognize_region(page, region, lang="fas", dpi=180, block=1)
+    assert word_recall(" ".join(wd.text for wd in as_is), block) < word_recall(read, block)
+
+
+@pytest.mark.slow
+def test_second_look_reads_table_cells_the_first_reading_lost() -> None:
+    """A form's rules join every unread cell into one table-sized blob; with the rules
+    painted out the second look finds and reads the cells."""
+    from ocr.page import _second_look
+    from tests.test_clean import _form
+
+    page, cells, _grid = _form(dpi=180)
+    full = recognize(page, lang="fas", dpi=180)
+    h = page.shape[0]
+    lost = [wd for wd in full.words if h * 0.35 < wd.top < h * 0.55]  # a band of rows unread
+    kept = tuple(wd for wd in full.words if wd not in lost)
+    assert lost and kept
+    found = _second_look(page, Reading(kept, "", 90.0), 180, PageOptions())
+    read = " ".join(wd.text for wd in found.words[len(kept) :])
+    assert word_recall(read, [" ".join(wd.text for wd in lost)]) >= 0.8
 
 
 @pytest.mark.slow
