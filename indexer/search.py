@@ -145,13 +145,22 @@ class _Parts:
     tier_params: list[str]
     row_filters: list[str]  # conditions on the page id alone
     row_params: list[Any]
-    date_filters: list[str]
+    date_filters: list[str]  # conditions on a pages row's columns, unqualified
     date_params: list[str]
 
     def at(self, row: str) -> tuple[str, list[str]]:
         """The row-level conditions (AND-ed, leading " AND ") for a page-id expression."""
         sql = "".join(f" AND {f.format(row=row)}" for f in self.row_filters)
         return sql, list(self.row_params)
+
+    def dated(self, row: str) -> tuple[str, list[str]]:
+        """The date filters as one condition on a page-id expression (leading " AND "), for
+        ranking in the index: the pages in range come from the date index once, and the
+        unary + keeps them a filter on the matches, not one FTS5 query per page."""
+        if not self.date_filters:
+            return "", []
+        where = " AND ".join(f"d.{f}" for f in self.date_filters)
+        return f" AND +{row} IN (SELECT d.id FROM pages d WHERE {where})", list(self.date_params)
 
     def score(self, row: str) -> tuple[str, list[str]]:
         tier = self.tier.format(row=row)
@@ -180,10 +189,10 @@ def _parts(query: SearchQuery, clauses: Sequence[Clause], *, fuzzy: bool) -> _Pa
         row_params.append(query.dossier)
     dates, date_params = [], []
     if query.date_from:
-        dates.append("p.document_date >= ?")
+        dates.append("document_date >= ?")
         date_params.append(query.date_from)
     if query.date_to:
-        dates.append("p.document_date <= ?")
+        dates.append("document_date <= ?")
         date_params.append(query.date_to)
     return _Parts(match, tier, tier_params, row_filters, row_params, dates, date_params)
 
@@ -215,7 +224,8 @@ def build_sql(
     else:
         source = "pages p"
     rows, row_params = parts.at("p.id")
-    body = f"FROM {source} {_JOINS} WHERE {' AND '.join(where + parts.date_filters)}{rows}"
+    dates = [f"p.{f}" for f in parts.date_filters]
+    body = f"FROM {source} {_JOINS} WHERE {' AND '.join(where + dates)}{rows}"
     params += parts.date_params + row_params
     score, score_params = parts.score("p.id")
     tier, tier_params = parts.tier.format(row="p.id"), (parts.tier_params if parts.tier != "0" else [])
@@ -245,13 +255,15 @@ def build_top_sql(
     `size` < 0; with `ties`, also every page tied with the last), optionally among the
     pages `within`, and how many pages match.
 
-    Equal to `build_sql` only where every indexed page is a done page with a path, and for
-    queries without date filters; `SqliteSearch` checks both before using it.
+    Equal to `build_sql` only where every indexed page is a done page with a path;
+    `SqliteSearch` checks that before using it.
     """
     parts = _parts(query, _clauses(query, False, expanded), fuzzy=expanded is not None)
-    if parts.match is None or parts.date_filters:
-        raise ValueError("build_top_sql needs words to match and no date filter")
+    if parts.match is None:
+        raise ValueError("build_top_sql needs words to match")
     rows, row_params = parts.at("rowid")
+    dated, date_params = parts.dated("rowid")
+    rows, row_params = rows + dated, row_params + date_params
     if within is not None:
         # unary +: a filter on the matches, not one FTS5 query per listed rowid
         rows += f" AND +rowid IN ({','.join(str(int(i)) for i in within) or 'NULL'})"
@@ -297,7 +309,7 @@ class SqliteSearch:
     """FTS5 search inside catalog.sqlite (the embedded default).
 
     Ranking reads the index first: when every indexed page is done and has a path
-    (`consistent`, checked once per catalog change) and the query has no date filter, the
+    (`consistent`, checked once per catalog change), the
     best page ids come from FTS5 alone and only their page rows are read. That answer is
     used only when it provably equals the full statement's (no tie reaches past the
     candidates), which runs otherwise. It keeps common words fast on large archives:
@@ -319,6 +331,7 @@ class SqliteSearch:
         except sqlite3.OperationalError:
             rows, total = self._run(build_sql(query, plain=True))
         texts = self._texts([int(r["id"]) for r in rows])
+        matches = matcher(query)
         hits = [
             Hit(
                 source=row["display"],
@@ -327,7 +340,7 @@ class SqliteSearch:
                 page=row["page"],
                 date=row["document_date"],
                 score=float(row["score"]),
-                snippet=snippet(texts.get(int(row["id"]), ""), query),
+                snippet=snippet(texts.get(int(row["id"]), ""), query, matches=matches),
                 confidence=row["confidence"],
             )
             for row in rows
@@ -342,31 +355,35 @@ class SqliteSearch:
     # -- ranking in the index -------------------------------------------------------------
 
     def _can_rank_in_index(self, query: SearchQuery) -> bool:
-        has_words = any(not c.negated for c in query.clauses)
-        return has_words and not query.date_from and not query.date_to and self.consistent()
+        return any(not c.negated for c in query.clauses) and self.consistent()
 
     def _index_first(
         self, query: SearchQuery, expanded: Sequence[Clause] | None
     ) -> tuple[list[Row], int] | None:
         """The hits ranked by the index alone, or None when that cannot be proved exact."""
-        db = self.catalog.db
-        count = build_top_sql(query, size=0, expanded=expanded)
-        total = int(db.execute(count.total, count.total_params).fetchone()[0])
         want = query.offset + query.limit
         size = 2 * want + TOP_SLACK if not query.by_dossier else DOSSIER_HITS * want + TOP_SLACK
         ties = False  # first the cheap top-N; a tie at its edge asks for whole tie groups
+        total: int | None = None
         while True:
-            size = min(size, total + 1)  # asking for more than all makes the answer complete
+            if total is not None:
+                size = min(size, total + 1)  # asking for more than all makes the answer complete
             found = self._candidates(query, expanded, size, ties=ties)
             if found is None:
                 return None
             rows, complete = found
+            if total is None:  # a complete first answer is every match: no count needed
+                total = len(rows) if complete else self._count(query, expanded)
             if not query.by_dossier and (complete or len(rows) >= want):
                 return rows[query.offset : want], total
             dossiers = list(dict.fromkeys(r["dossier"] for r in rows))
             if query.by_dossier and (complete or len(dossiers) >= want):
                 return self._groups(query, expanded, dossiers[query.offset : want]), total
             size, ties = (size if not ties else size * 4), True
+
+    def _count(self, query: SearchQuery, expanded: Sequence[Clause] | None) -> int:
+        count = build_top_sql(query, size=0, expanded=expanded)
+        return int(self.catalog.db.execute(count.total, count.total_params).fetchone()[0])
 
     def _candidates(
         self, query: SearchQuery, expanded: Sequence[Clause] | None, size: int, *, ties: bool
@@ -500,21 +517,38 @@ def _matches(word: str, terms: set[str], prefixes: set[str], fuzzy: set[str]) ->
     )
 
 
+def matcher(query: SearchQuery) -> Callable[[str], bool]:
+    """Whether a displayed word is one `snippet` marks for `query`, remembered per word:
+    one search's pages share most of their words, so each is tested once per search."""
+    terms, prefixes, fuzzy = query.terms, query.prefixes, query.fuzzy_terms
+    seen: dict[str, bool] = {}
+
+    def matches(word: str) -> bool:
+        hit = seen.get(word)
+        if hit is None:
+            hit = seen[word] = _matches(word, terms, prefixes, fuzzy)
+        return hit
+
+    return matches
+
+
 def snippet(
-    text: str, query: SearchQuery, *, words: int = SNIPPET_WORDS, marks: tuple[str, str] = (MARK_OPEN, MARK_CLOSE)
+    text: str, query: SearchQuery, *, words: int = SNIPPET_WORDS, marks: tuple[str, str] = (MARK_OPEN, MARK_CLOSE),
+    matches: Callable[[str], bool] | None = None,
 ) -> str:
     """A window of the page's own text around the first match, matched words marked.
 
     Built from the displayed text rather than the index, so the highlight shows the
     Persian letters the page has (ي stays ي) while matching uses the normalized form. In
     fuzzy mode a word one slip from a query word is marked too, on every backend alike.
+    `matches`: `matcher(query)`, shared by the snippets of one search.
     """
     shown = display(text).replace("\n", " ")
     spans = list(_WORD.finditer(shown))
     if not spans:
         return ""
-    terms, prefixes, fuzzy = query.terms, query.prefixes, query.fuzzy_terms
-    hit_at = [i for i, m in enumerate(spans) if _matches(m.group(), terms, prefixes, fuzzy)]
+    matches = matches or matcher(query)
+    hit_at = [i for i, m in enumerate(spans) if matches(m.group())]
     first = hit_at[0] if hit_at else 0
     start = max(0, min(first - words // 3, len(spans) - words))
     window = spans[start : start + words]

@@ -358,7 +358,64 @@ def test_record_pages_is_all_or_nothing(tmp_path: Path) -> None:
         with pytest.raises(KeyError, match="not in the ledger"):
             cat.record_pages([good, PageRecord(sha, 2, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0)], run_id=1)
         assert cat.counts()["done"] == 0
-        assert cat.db.execute("SELECT count(*) FROM page_text").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_page_written_again_replaces_its_index_rows(tmp_path: Path, batched: bool) -> None:
+    """A page whose old text is still indexed (state reset by hand) is indexed afresh: the
+    full-text rows of the whole batch go in at its end, each page's old ones out first."""
+    shas = list(PAGES)
+    dumps = []
+    for again in (True, False):
+        with Catalog(tmp_path / f"{again}.sqlite") as cat:
+            for sha, (dossier, display, _date, _text) in PAGES.items():
+                cat.add_source(sha256=sha, kind="pdf", size=1, dpis=[300], first_path=f"/s/{display}")
+                cat.record_path(path=f"/s/{display}", display=display, dossier=dossier, sha256=sha, size=1, mtime_ns=1)
+
+            def record(sha: str, text: str) -> PageRecord:
+                return PageRecord(sha, 1, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0)
+
+            if again:  # first written with another page's text, then put back to pending
+                cat.record_pages([record(sha, PAGES[shas[(i + 1) % 3]][3]) for i, sha in enumerate(shas)], run_id=1)
+                cat.db.execute("UPDATE pages SET state = 'pending'")
+            final = [record(sha, PAGES[sha][3]) for sha in shas]
+            if batched:
+                assert cat.record_pages(final, run_id=2) == 3
+            else:
+                assert all(cat.record_page(r, run_id=2) for r in final)
+            cat.index_terms(["x"])
+            dumps.append(_dump(cat)[1:])
+            assert SqliteSearch(cat).search(SearchQuery.build("Summary")).total == 1
+    assert dumps[0] == dumps[1]
+
+
+def test_date_filters_rank_in_the_index(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+    original = SqliteSearch._candidates
+
+    def spy(self: SqliteSearch, query: SearchQuery, expanded: object, size: int, *, ties: bool) -> object:
+        asked.append(size)
+        return original(self, query, expanded, size, ties=ties)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SqliteSearch, "_candidates", spy)
+    assert _sources(catalog, "شهرداری", date_from="2006-01-01") == ["karaj-1386-0101/letter.png"]
+    assert asked, "a date filter should not force the full statement"
+
+
+def test_a_complete_first_answer_is_not_counted_again(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    counted: list[int] = []
+    original = SqliteSearch._count
+
+    def spy(self: SqliteSearch, query: SearchQuery, expanded: object) -> int:
+        counted.append(original(self, query, expanded))  # type: ignore[arg-type]
+        return counted[-1]
+
+    monkeypatch.setattr(SqliteSearch, "_count", spy)
+    assert SqliteSearch(catalog).search(SearchQuery.build("شهرداری")).total == 2
+    assert counted == []  # fewer matches than candidates asked for: that is all of them
+    monkeypatch.setattr("indexer.search.TOP_SLACK", 0)  # two asked for, two found: maybe more
+    result = SqliteSearch(catalog).search(SearchQuery.build("شهرداری", limit=1))
+    assert result.total == 2 and len(result.hits) == 1 and counted == [2]
 
 
 # -- the command line -------------------------------------------------------------------------
