@@ -3,11 +3,14 @@
     .venv/bin/python -m bench.search_speed [--pages 100000] [--queries 200] [--seed 3]
 
 Page texts come from the sample generator's plans and templates (bench/corpus.py: no
-drawing, no OCR) and are written through the catalog's ingest path, `record_pages` (page
-row, identifiers, normalized text and FTS5 rows, many pages per transaction). Three ways
-of feeding it are timed: the writer normalizing every page itself (what ingest does
-today), page workers computing `index_text` beside OCR so the writer only writes (two
-processes here), and one transaction per page (`record_page`, for the ratio).
+drawing, no OCR) and are written through the catalog's write path (page row, identifiers,
+normalized text and FTS5 rows). The headline indexing figure, on all the pages, feeds the
+catalog the way `pipeline/ingest.py` does: page workers compute `index_text` beside OCR
+(`pipeline/task.py`; `--workers` processes here) and the ingest's own writer
+(`BatchWriter`) commits them in batches (so many pages or so many seconds, whichever
+comes first). The other ways are timed on a fifth of the pages: `record_pages` (BATCH
+pages a transaction) with worker forms and with the writer normalizing, and
+`record_page` (a transaction per page) with the writer normalizing.
 
 Queries mix words, "phrases", prefixes, OR, exclusions, identifier, dossier and date
 filters, typed as planners type (ي/ك, any digits, half-spaces or not). Two mixes: the
@@ -47,6 +50,7 @@ from bench.corpus import SyntheticPage, synthetic_pages
 from indexer.catalog import Catalog, PageRecord, index_text
 from indexer.query import SearchQuery, match_tokens
 from indexer.search import SqliteSearch
+from pipeline.ingest import WRITE_BATCH_PAGES, WRITE_BATCH_SECONDS, BatchWriter
 
 OUT = Path("bench/out")
 BATCH = 1000
@@ -113,11 +117,14 @@ def _fresh(path: Path) -> Path:
     return path
 
 
-def index_batched(path: Path, pages: list[SyntheticPage], *, workers: int = 0) -> float:
-    """Seconds to write `pages` with `record_pages`, BATCH per transaction (ledger excluded).
+def index_pages(path: Path, pages: list[SyntheticPage], *, workers: int = 0, batch: int | None = BATCH) -> float:
+    """Seconds to write `pages` (ledger excluded).
 
+    ``batch`` None: the ingest's own writer (`pipeline.ingest.BatchWriter`, committing
+    every `WRITE_BATCH_PAGES` pages or `WRITE_BATCH_SECONDS`, whichever comes first);
+    1: `record_page`, a transaction per page; n: `record_pages`, n per transaction.
     `workers` > 0: that many processes compute `index_text` for each page, as page
-    workers would beside OCR, and this process only writes.
+    workers do beside OCR, and this process only writes.
     """
     with Catalog(_fresh(path)) as catalog:
         ledger(catalog, pages)
@@ -128,21 +135,20 @@ def index_batched(path: Path, pages: list[SyntheticPage], *, workers: int = 0) -
             if pool is not None:
                 forms = pool.map(index_text, (p.text for p in pages), chunksize=64)
                 stream = (replace(r, index=f) for r, f in zip(stream, forms, strict=True))
-            while batch := list(islice(stream, BATCH)):
-                catalog.record_pages(batch, run_id=1)
+            if batch is None:
+                writer = BatchWriter(catalog, path.parent, 1, keep_images=False)
+                for record in stream:
+                    writer.add_record(record)
+                writer.flush()
+            elif batch == 1:
+                for record in stream:
+                    catalog.record_page(record, run_id=1)
+            else:
+                while chunk := list(islice(stream, batch)):
+                    catalog.record_pages(chunk, run_id=1)
         finally:
             if pool is not None:
                 pool.shutdown()
-        return time.perf_counter() - started
-
-
-def index_per_page(path: Path, pages: list[SyntheticPage]) -> float:
-    """Seconds to write `pages` one transaction each (`record_page`)."""
-    with Catalog(_fresh(path)) as catalog:
-        ledger(catalog, pages)
-        started = time.perf_counter()
-        for record in records(pages):
-            catalog.record_page(record, run_id=1)
         return time.perf_counter() - started
 
 
@@ -326,18 +332,21 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     ours_db, raw_db, scratch = work / "catalog.sqlite", work / "raw.sqlite", work / "scratch.sqlite"
     try:
-        serial_s = index_batched(ours_db, pages)
+        ingest_s = index_pages(ours_db, pages, workers=args.workers, batch=None)
         raw_s = index_raw(raw_db, pages)
-        print(f"indexing {n} pages  parvandeh record_pages (writer normalizes): {n / serial_s:6.0f} pages/s  "
-              f"raw FTS5 peer: {n / raw_s:6.0f} pages/s  ratio {raw_s / serial_s:.2f}x  [target >= 2000]")
-        part = pages[: max(1, n // 5)]  # the three ways of writing, on the same pages
-        batched_s = index_batched(scratch, part)
-        workers_s = index_batched(scratch, part, workers=args.workers)
-        per_page_s = index_per_page(scratch, part)
+        print(f"indexing {n} pages  as ingest writes them (index_text in {args.workers} worker processes, "
+              f"the ingest's BatchWriter: {WRITE_BATCH_PAGES} pages or {WRITE_BATCH_SECONDS} s a transaction): "
+              f"{n / ingest_s:6.0f} pages/s  raw FTS5 peer ({BATCH} a transaction): {n / raw_s:6.0f} pages/s  "
+              f"ratio {raw_s / ingest_s:.2f}x  [target >= 2000]")
+        part = pages[: max(1, n // 5)]  # the other ways of writing, on the same pages
+        batched_workers_s = index_pages(scratch, part, workers=args.workers)
+        batched_s = index_pages(scratch, part)
+        per_page_s = index_pages(scratch, part, batch=1)
         _fresh(scratch)
-        print(f"indexing {len(part)} pages  record_pages: {len(part) / batched_s:.0f} pages/s;  record_pages with "
-              f"index_text in {args.workers} worker processes: {len(part) / workers_s:.0f} pages/s;  record_page "
-              f"(a transaction per page): {len(part) / per_page_s:.0f} pages/s")
+        print(f"indexing {len(part)} pages  record_pages ({BATCH} a transaction) with index_text in {args.workers} "
+              f"worker processes: {len(part) / batched_workers_s:.0f} pages/s;  record_pages, writer normalizing: "
+              f"{len(part) / batched_s:.0f} pages/s;  record_page, writer normalizing: "
+              f"{len(part) / per_page_s:.0f} pages/s")
 
         planner = make_queries(pages, args.queries, args.seed)
         running = make_queries(pages, args.queries, args.seed, running_text=True)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import KW_ONLY, dataclass, field, fields, is_dataclass
 from datetime import UTC, datetime
 from functools import cache, partial
-from typing import Any, TypeVar, get_args, get_type_hints
+from typing import Any, ClassVar, TypeVar, get_args, get_type_hints
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -173,6 +173,9 @@ class QueueRunner:
     dead_after: float = 30.0  # seconds without a heartbeat before a started job is taken back
     poll_interval: float = 0.25
     stats: QueueStats = field(default_factory=QueueStats, init=False)
+    # A job and its results leave Redis as soon as the writer asks for the result after
+    # the job's last one: the writer must have committed each result by then.
+    commit_each_result: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:

@@ -1,0 +1,107 @@
+"""The ingest's one writer commits finished pages in batches: by count, by age, and on
+every way out (end of the stream, Ctrl-C, a failing runner), so nothing OCR'd is lost
+but what a kill catches uncommitted.
+
+The runner is a stand-in that "reads" each page as a known Persian line, so these tests
+cover the writing, not the OCR.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer.catalog import Catalog
+from ocr.page import PageOptions
+from pipeline.ingest import BatchWriter, ingest
+from pipeline.options import IngestOptions
+from pipeline.task import PageRef, PageResult
+
+LINE = "پروانه ساختمانی پلاک ۴۵/۱۲۳ صادر گردید"
+
+
+def _result(ref: PageRef) -> PageResult:
+    return PageResult(ref.sha256, ref.page, text=f"{LINE} صفحه {ref.page}", confidence=90.0)
+
+
+def _done(archive: Path) -> int:
+    with sqlite3.connect(archive / "catalog.sqlite") as db:
+        return db.execute("SELECT count(*) FROM pages WHERE state = 'done'").fetchone()[0]
+
+
+def _fts_rows(archive: Path) -> int:
+    with sqlite3.connect(archive / "catalog.sqlite") as db:
+        return db.execute("SELECT count(*) FROM page_text").fetchone()[0]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_pages_are_committed_by_count_and_by_age(tmp_path: Path, sample_scans: Path) -> None:
+    archive = tmp_path / "archive"
+    refs: list[PageRef] = []
+
+    def collect(pages: list[PageRef], _options: PageOptions) -> Iterator[PageResult]:
+        refs.extend(pages)
+        return iter(())
+
+    ingest([sample_scans], IngestOptions(archive=archive, jobs=1), runner=collect)  # the ledger only
+    assert len(refs) >= 6
+    clock = _Clock()
+    with Catalog.open(archive) as catalog:
+        writer = BatchWriter(catalog, archive, 1, keep_images=False, max_pages=3, max_seconds=2.0, clock=clock)
+        writer.add(_result(refs[0]))
+        writer.add(_result(refs[1]))
+        assert _done(archive) == 0  # two pages, young: still waiting
+        writer.add(_result(refs[2]))
+        assert _done(archive) == 3  # the third fills the batch
+        writer.add(_result(refs[3]))
+        clock.now = 2.5
+        writer.add(_result(refs[4]))
+        assert _done(archive) == 5  # the batch's first page waited too long
+        writer.add(PageResult(refs[5].sha256, refs[5].page, error="Tesseract failed"))
+        with sqlite3.connect(archive / "catalog.sqlite") as db:  # a failure is marked at once
+            assert db.execute("SELECT count(*) FROM pages WHERE state = 'failed'").fetchone()[0] == 1
+        writer.flush()
+        assert writer.written == 5 and _fts_rows(archive) == 5
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError])
+def test_pages_read_before_an_interruption_are_kept(tmp_path: Path, sample_scans: Path, stop: type) -> None:
+    archive = tmp_path / "archive"
+
+    def interrupted(pages: list[PageRef], _options: PageOptions) -> Iterator[PageResult]:
+        for ref in pages[:3]:
+            yield _result(ref)
+        raise stop("stopped")
+
+    with pytest.raises(stop):
+        ingest([sample_scans], IngestOptions(archive=archive, jobs=1), runner=interrupted)
+    assert _done(archive) == 3 and _fts_rows(archive) == 3
+    with Catalog.open(archive) as catalog:
+        runs = catalog.db.execute("SELECT status FROM runs ORDER BY id").fetchall()
+    assert [r["status"] for r in runs] == ["interrupted"]
+
+    summary = ingest([sample_scans], IngestOptions(archive=archive, jobs=1), runner=lambda p, o: map(_result, p))
+    with sqlite3.connect(archive / "catalog.sqlite") as db:
+        pending = db.execute("SELECT count(*) FROM pages WHERE state != 'done'").fetchone()[0]
+    assert pending == 0 and summary.pages_done == _done(archive) - 3
+
+
+def test_a_batch_is_found_by_search_once_written(tmp_path: Path, sample_scans: Path) -> None:
+    archive = tmp_path / "archive"
+    summary = ingest([sample_scans], IngestOptions(archive=archive, jobs=1), runner=lambda p, o: map(_result, p))
+    from indexer.query import SearchQuery
+    from indexer.search import SqliteSearch
+
+    with Catalog.open(archive) as catalog:
+        hits = SqliteSearch(catalog).search(SearchQuery.build("پروانه ساختمانی", limit=100))
+    assert summary.pages_done == _done(archive) == len(hits.hits) >= 6
