@@ -141,13 +141,14 @@ def test_read_page_recovers_a_rotated_skewed_low_dpi_persian_page(tmp_path: Path
 
 
 @pytest.mark.slow
-def test_a_300_dpi_persian_page_is_read_at_180(tmp_path: Path) -> None:
+def test_a_300_dpi_persian_page_is_read_at_the_reading_resolution(tmp_path: Path) -> None:
     # At 300 dpi Tesseract 5.3's fas model loses whole short lines it reads at 150-200.
     lines = PERSIAN_LINES
     page = render_page(lines, dpi=DPI, font_pt=12, line_spacing=1.6)
     read = read_page(_scan(tmp_path, page, dpi=DPI), 1, options=PageOptions())
-    assert read.clean.dpi == 180 and "read at 180" in read.clean.steps
-    assert read.image.shape[0] == pytest.approx(page.shape[0] * 180 / 300, abs=2)
+    target = PageOptions().read_dpi
+    assert target < DPI and read.clean.dpi == target and f"read at {target}" in read.clean.steps
+    assert read.image.shape[0] == pytest.approx(page.shape[0] * target / DPI, abs=2)
     assert word_recall(read.reading.text, lines) >= 0.9
 
 
