@@ -393,14 +393,12 @@ def _rule_mask(ink: np.ndarray, px_per_mm: float, *, vertical: bool) -> np.ndarr
     return cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
 
 
-def remove_rules(gray: np.ndarray, *, dpi: int = 300) -> np.ndarray:
-    """Paint out the rules of a form's table, keeping the text in its cells.
+def table_rules(gray: np.ndarray, *, dpi: int = 300) -> np.ndarray | None:
+    """The rules of a form's table as a mask (255 on and just around each rule).
 
-    Only a page with a table frame changes (two vertical rules over 40 mm, away from
-    the page edges, and three horizontal ones): a letter's header rule, a stamp's ring
-    and a copier band are left alone.  Used to find and read what the first reading
-    missed in table cells; removing rules before the first reading was tried and read
-    no better overall (it helped some forms and hurt others).
+    None unless the page has a table frame (two vertical rules over 40 mm, away from the
+    page edges, and three horizontal ones): a letter's header rule, a stamp's ring and a
+    copier band are not tables.
     """
     px_per_mm = dpi / 25.4
     step = max(1, min(gray.shape) // 300)
@@ -415,11 +413,25 @@ def remove_rules(gray: np.ndarray, *, dpi: int = 300) -> np.ndarray:
         if h >= FRAME_MIN_MM * px_per_mm and x > edge and x + w < gray.shape[1] - edge
     ]
     if len(frames) < 2:
-        return gray
+        return None
     horizontal = _rule_mask(ink, px_per_mm, vertical=False)
     if cv2.connectedComponents(horizontal)[0] - 1 < 3:
+        return None
+    return cv2.dilate(horizontal | vertical, np.ones((5, 5), np.uint8))
+
+
+def remove_rules(gray: np.ndarray, *, dpi: int = 300, rules: np.ndarray | None = None) -> np.ndarray:
+    """Paint out the rules of a form's table (`table_rules`, or the mask given), keeping
+    the text in its cells; a page without a table comes back as it is.
+
+    Used to find and read what the first reading missed in table cells; removing rules
+    before the first reading was tried and read no better overall (it helped some forms
+    and hurt others).
+    """
+    if rules is None:
+        rules = table_rules(gray, dpi=dpi)
+    if rules is None:
         return gray
-    rules = cv2.dilate(horizontal | vertical, np.ones((5, 5), np.uint8))
     out = gray.copy()
     out[rules > 0] = 255
     return out

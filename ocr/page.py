@@ -13,12 +13,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ocr.clean import clean, remove_rules, rescale
+from ocr.clean import clean, remove_rules, rescale, table_rules
 from ocr.raster import load_page
 from ocr.tesseract import (
     Reading,
     is_latin_text,
     is_rtl_page,
+    reading_of,
     recognize,
     recognize_region,
     with_words,
@@ -83,12 +84,62 @@ def _attempt(
         info = replace(
             info, dpi=options.read_dpi, steps=(*info.steps, f"read at {options.read_dpi}")
         )
+    rules = table_rules(cleaned, dpi=info.dpi)
     reading, lang = _recognize(cleaned, info.dpi, options)
+    reading = without_rule_marks(without_specks(reading, info.dpi), rules)
     if options.line_languages and lang != options.lang:
         reading = _other_language_lines(cleaned, reading, info.dpi, options)
     if options.second_look:
-        reading = _second_look(cleaned, reading, info.dpi, options)
+        reading = _second_look(remove_rules(cleaned, rules=rules), reading, info.dpi, options)
     return reading, info, cleaned
+
+
+MIN_WORD_HEIGHT_MM = 0.8  # a 9-pt digit is 2 mm tall; under this a "word" is a speck
+# What a speck is read as. Not ۰ (a Persian zero is a dot this small) nor - and /, which
+# hold a number's groups together.
+SPECK_READINGS = frozenset("۱١1.,'\"`،|lI!:;")
+
+
+def without_specks(reading: Reading, dpi: int) -> Reading:
+    """The reading without words Tesseract made of specks: toner dust on a bitonal fax
+    comes back as ``۱`` or ``.`` in a box two pixels square."""
+    least = MIN_WORD_HEIGHT_MM * dpi / 25.4
+    words = [
+        w
+        for w in reading.words
+        if max(w.height, w.width) >= least or not set(w.text) <= SPECK_READINGS
+    ]
+    return reading_of(words) if len(words) < len(reading.words) else reading
+
+
+# What Tesseract makes of a vertical table rule: a stroke read as ۱, 1, | or a bracket.
+RULE_MARKS = frozenset("|۱١1lI!][/\\'\"")
+ON_RULE = 0.3  # share of a word's box on the rules mask that makes it a rule, not a digit
+
+
+def without_rule_marks(reading: Reading, rules: np.ndarray | None) -> Reading:
+    """The reading without the "words" that are a form's rules: a cell border read as
+    ``۱`` or ``|`` between two cells, a ``|`` stuck to a label. Only on a page with a
+    table, and only where the word sits on a rule: a ``۱`` typed in a cell keeps its
+    distance from the cell's borders."""
+    if rules is None or not reading.words:
+        return reading
+    words: list[Word] = []
+    changed = False
+    for w in reading.words:
+        box = rules[w.top : w.top + w.height, w.left : w.left + w.width]
+        on_rule = box.size > 0 and np.count_nonzero(box) >= ON_RULE * box.size
+        if on_rule and set(w.text) <= RULE_MARKS:
+            changed = True
+            continue
+        if "|" in w.text and np.count_nonzero(box):
+            text = w.text.replace("|", "").strip()
+            changed = True
+            if not text:
+                continue
+            w = replace(w, text=text)
+        words.append(w)
+    return reading_of(words) if changed else reading
 
 
 def missed_regions(

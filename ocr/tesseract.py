@@ -98,11 +98,15 @@ def with_words(reading: Reading, extra: list[Word], *, drop: frozenset[int] = fr
     the indexes in ``drop`` (lines read again in another language), text re-assembled."""
     if not extra and not drop:
         return reading
-    words = (*(w for i, w in enumerate(reading.words) if i not in drop), *extra)
+    return reading_of([*(w for i, w in enumerate(reading.words) if i not in drop), *extra])
+
+
+def reading_of(words: list[Word]) -> Reading:
+    """A reading made of these words: text assembled, confidence their mean."""
     if not words:
         return Reading.empty()
     confidence = sum(w.conf for w in words) / len(words)
-    return Reading(words, assemble_text(words), round(confidence, 2))
+    return Reading(tuple(words), assemble_text(words), round(confidence, 2))
 
 
 def is_latin_text(words: list[Word] | tuple[Word, ...]) -> bool:
@@ -141,9 +145,7 @@ def recognize_region(
 
 def reading_from_data(data: dict[str, list]) -> Reading:
     """Build words and reading-ordered text from `image_to_data`'s columns."""
-    words = _words_from_data(data)
-    confidence = sum(w.conf for w in words) / len(words) if words else 0.0
-    return Reading(tuple(words), assemble_text(words), round(confidence, 2))
+    return reading_of(_words_from_data(data))
 
 
 # A gap wider than this many line heights between two words of one Tesseract line

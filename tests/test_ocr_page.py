@@ -90,6 +90,38 @@ def test_hyphen_joined_digit_groups_come_back_in_written_order() -> None:
     assert assemble_text(english, written_order=True) == "Postal code 31456-78913"
 
 
+def test_specks_read_as_words_are_dropped_and_small_real_marks_kept() -> None:
+    from ocr.page import without_specks
+    from ocr.tesseract import reading_of
+
+    line = _rtl_line(["شماره", "پرونده:", "۱۲۳۴۵/۸۶"], right=1100, top=100, line=1)
+    specks = [_word("۱", 300, 40, 2, 2), _word(".", 500, 300, 3, 2), _word("|", 700, 41, 2, 3)]
+    small_but_real = [_word("۰", 900, 300, 3, 3, line=2), _word("-", 940, 302, 4, 2, line=2)]
+    kept = without_specks(reading_of([*line, *specks, *small_but_real]), dpi=150)
+    assert [w.text for w in kept.words] == [*(w.text for w in line), "۰", "-"]
+    assert kept.text.splitlines()[0] == "شماره پرونده: ۱۲۳۴۵/۸۶"
+    untouched = reading_of(line)
+    assert without_specks(untouched, dpi=150) is untouched
+
+
+def test_table_rules_read_as_digits_are_dropped_but_a_typed_one_is_kept() -> None:
+    from ocr.page import without_rule_marks
+    from ocr.tesseract import reading_of
+
+    rules = np.zeros((400, 1200), np.uint8)
+    rules[:, 598:606] = 255  # the middle rule of a two-column form, dilated
+    words = [
+        *_rtl_line(["تعداد", "طبقات:", "۴"], right=1150, top=100, line=1),
+        _word("۱", 597, 95, 8, 40),  # the rule between the cells
+        _word("|تعداد", 560, 160, 60, 30, line=2),  # a label the rule stuck to
+        _word("۱", 300, 100, 14, 30),  # a typed ۱ in the left-hand cell
+    ]
+    cleaned = without_rule_marks(reading_of(words), rules)
+    texts = [w.text for w in cleaned.words]
+    assert texts.count("۱") == 1 and "تعداد" in texts and "|تعداد" not in texts
+    assert without_rule_marks(reading_of(words), None).words == reading_of(words).words
+
+
 def test_assembly_of_nothing_is_empty() -> None:
     assert assemble_text([]) == ""
 
