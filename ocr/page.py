@@ -94,7 +94,7 @@ def _attempt(
     return reading, info, cleaned
 
 
-MIN_WORD_HEIGHT_MM = 0.8  # a 9-pt digit is 2 mm tall; under this a "word" is a speck
+MIN_WORD_SIZE_MM = 0.8  # a 9-pt digit is 2 mm tall; a "word" this small both ways is a speck
 # What a speck is read as. Not ۰ (a Persian zero is a dot this small) nor - and /, which
 # hold a number's groups together.
 SPECK_READINGS = frozenset("۱١1.,'\"`،|lI!:;")
@@ -103,7 +103,7 @@ SPECK_READINGS = frozenset("۱١1.,'\"`،|lI!:;")
 def without_specks(reading: Reading, dpi: int) -> Reading:
     """The reading without words Tesseract made of specks: toner dust on a bitonal fax
     comes back as ``۱`` or ``.`` in a box two pixels square."""
-    least = MIN_WORD_HEIGHT_MM * dpi / 25.4
+    least = MIN_WORD_SIZE_MM * dpi / 25.4
     words = [
         w
         for w in reading.words
@@ -186,12 +186,12 @@ def missed_regions(
 def _second_look(image: np.ndarray, reading: Reading, dpi: int, options: PageOptions) -> Reading:
     """Read the lines Tesseract's layout analysis skipped, each region as one block.
 
-    A form's table rules are painted out first: they join every cell's unread ink into
-    one page-sized blob, which no region filter would keep.
+    ``image`` is the page with a form's table rules painted out (`remove_rules`): the
+    rules would join every cell's unread ink into one page-sized blob, which no region
+    filter keeps.
     """
     if not reading.words:
         return reading
-    image = remove_rules(image, dpi=dpi)
     blank = image.copy()
     for w in reading.words:  # so a region overlapping read words does not read them twice
         blank[w.top : w.top + w.height, w.left : w.left + w.width] = 255

@@ -306,6 +306,7 @@ def test_second_look_reads_a_signature_block_under_a_stamp() -> None:
 def test_second_look_reads_table_cells_the_first_reading_lost() -> None:
     """A form's rules join every unread cell into one table-sized blob; with the rules
     painted out the second look finds and reads the cells."""
+    from ocr.clean import remove_rules
     from ocr.page import _second_look
     from tests.test_clean import _form
 
@@ -315,7 +316,7 @@ def test_second_look_reads_table_cells_the_first_reading_lost() -> None:
     lost = [wd for wd in full.words if h * 0.35 < wd.top < h * 0.55]  # a band of rows unread
     kept = tuple(wd for wd in full.words if wd not in lost)
     assert lost and kept
-    found = _second_look(page, Reading(kept, "", 90.0), 180, PageOptions())
+    found = _second_look(remove_rules(page, dpi=180), Reading(kept, "", 90.0), 180, PageOptions())
     read = " ".join(wd.text for wd in found.words[len(kept) :])
     assert word_recall(read, [" ".join(wd.text for wd in lost)]) >= 0.8
 
