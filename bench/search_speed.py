@@ -120,8 +120,8 @@ def _fresh(path: Path) -> Path:
 def index_pages(path: Path, pages: list[SyntheticPage], *, workers: int = 0, batch: int | None = BATCH) -> float:
     """Seconds to write `pages` (ledger excluded).
 
-    ``batch`` None: the ingest's own writer (`pipeline.ingest.BatchWriter`, committing
-    every `WRITE_BATCH_PAGES` pages or `WRITE_BATCH_SECONDS`, whichever comes first);
+    ``batch`` None: the ingest's own writer (`pipeline.ingest.BatchWriter`: fed this fast,
+    it commits every `WRITE_BATCH_PAGES` pages or `WRITE_BATCH_SECONDS`, whichever first);
     1: `record_page`, a transaction per page; n: `record_pages`, n per transaction.
     `workers` > 0: that many processes compute `index_text` for each page, as page
     workers do beside OCR, and this process only writes.

@@ -1,9 +1,9 @@
 """The ingest orchestrator: discover → ledger → OCR pages → write the catalog.
 
 Reads top to bottom; each stage is a function elsewhere. Only this process writes the
-catalog. Finished pages are committed in small batches (`BatchWriter`: at most
-`WRITE_BATCH_SECONDS` old or `WRITE_BATCH_PAGES` pages), so a killed run loses at most
-those seconds of work and the pages in flight, which the next run OCRs again; an
+catalog. Finished pages are committed at once, or in batches when they come faster than
+one per `WRITE_BATCH_SECONDS` (`BatchWriter`), so a killed run loses at most the pages
+finished in that last moment and the pages in flight, which the next run OCRs again; an
 interrupted or failing run commits what it holds before it stops.
 """
 
@@ -85,9 +85,12 @@ def page_record(archive: Path, result: PageResult, *, keep_images: bool) -> Page
 class BatchWriter:
     """The one writer: page rows and index entries committed a batch at a time.
 
-    A batch is committed when it holds `max_pages` pages or its first page has waited
-    `max_seconds`, and by `flush` (the ingest calls it on every way out). Failed pages
-    are marked at once: they carry no index work.
+    A page is committed at once when the last commit is `max_seconds` old; pages that
+    come faster wait for the next such moment or for `max_pages` of them, and `flush`
+    (the ingest calls it on every way out) commits what is left. So a slow stream (OCR)
+    commits page by page, a fast one (re-indexing, many workers) in batches, and a kill
+    loses at most the pages finished within `max_seconds` of the last commit. Failed
+    pages are marked at once: they carry no index work.
     """
 
     def __init__(
@@ -105,7 +108,7 @@ class BatchWriter:
         self.keep_images = keep_images
         self.max_pages, self.max_seconds, self.clock = max_pages, max_seconds, clock
         self.pending: list[PageRecord] = []
-        self.first_at = 0.0
+        self.committed_at = -float("inf")
         self.written = 0  # pages newly marked done, over the writer's life
 
     def add(self, result: PageResult) -> None:
@@ -115,16 +118,15 @@ class BatchWriter:
         self.add_record(page_record(self.archive, result, keep_images=self.keep_images))
 
     def add_record(self, record: PageRecord) -> None:
-        if not self.pending:
-            self.first_at = self.clock()
         self.pending.append(record)
-        if len(self.pending) >= self.max_pages or self.clock() - self.first_at >= self.max_seconds:
+        if len(self.pending) >= self.max_pages or self.clock() - self.committed_at >= self.max_seconds:
             self.flush()
 
     def flush(self) -> None:
         if self.pending:
             batch, self.pending = self.pending, []
             self.written += self.catalog.record_pages(batch, self.run_id)
+            self.committed_at = self.clock()
 
 
 def plan_run(catalog: Catalog, paths: Iterable[Path], options: IngestOptions, run_id: int, ignored: Ignored) -> Plan:

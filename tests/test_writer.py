@@ -45,7 +45,7 @@ class _Clock:
         return self.now
 
 
-def test_pages_are_committed_by_count_and_by_age(tmp_path: Path, sample_scans: Path) -> None:
+def test_pages_are_committed_at_once_when_slow_and_in_batches_when_fast(tmp_path: Path, sample_scans: Path) -> None:
     archive = tmp_path / "archive"
     refs: list[PageRef] = []
 
@@ -54,24 +54,31 @@ def test_pages_are_committed_by_count_and_by_age(tmp_path: Path, sample_scans: P
         return iter(())
 
     ingest([sample_scans], IngestOptions(archive=archive, jobs=1), runner=collect)  # the ledger only
-    assert len(refs) >= 6
+    assert len(refs) >= 8
     clock = _Clock()
     with Catalog.open(archive) as catalog:
         writer = BatchWriter(catalog, archive, 1, keep_images=False, max_pages=3, max_seconds=2.0, clock=clock)
         writer.add(_result(refs[0]))
+        assert _done(archive) == 1  # nothing committed for a while: at once
+        clock.now = 0.5
         writer.add(_result(refs[1]))
-        assert _done(archive) == 0  # two pages, young: still waiting
         writer.add(_result(refs[2]))
-        assert _done(archive) == 3  # the third fills the batch
+        assert _done(archive) == 1  # fast: waiting
         writer.add(_result(refs[3]))
-        clock.now = 2.5
+        assert _done(archive) == 4  # three waiting make a batch
+        clock.now = 1.0
         writer.add(_result(refs[4]))
-        assert _done(archive) == 5  # the batch's first page waited too long
-        writer.add(PageResult(refs[5].sha256, refs[5].page, error="Tesseract failed"))
+        assert _done(archive) == 4
+        clock.now = 3.0
+        writer.add(_result(refs[5]))
+        assert _done(archive) == 6  # the last commit is two seconds old
+        writer.add(PageResult(refs[6].sha256, refs[6].page, error="Tesseract failed"))
         with sqlite3.connect(archive / "catalog.sqlite") as db:  # a failure is marked at once
             assert db.execute("SELECT count(*) FROM pages WHERE state = 'failed'").fetchone()[0] == 1
+        writer.add(_result(refs[7]))
+        assert _done(archive) == 6
         writer.flush()
-        assert writer.written == 5 and _fts_rows(archive) == 5
+        assert writer.written == 7 and _fts_rows(archive) == 7
 
 
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError])
