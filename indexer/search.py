@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from indexer.catalog import Catalog
@@ -521,15 +521,7 @@ def matcher(query: SearchQuery) -> Callable[[str], bool]:
     """Whether a displayed word is one `snippet` marks for `query`, remembered per word:
     one search's pages share most of their words, so each is tested once per search."""
     terms, prefixes, fuzzy = query.terms, query.prefixes, query.fuzzy_terms
-    seen: dict[str, bool] = {}
-
-    def matches(word: str) -> bool:
-        hit = seen.get(word)
-        if hit is None:
-            hit = seen[word] = _matches(word, terms, prefixes, fuzzy)
-        return hit
-
-    return matches
+    return cache(lambda word: _matches(word, terms, prefixes, fuzzy))
 
 
 def snippet(

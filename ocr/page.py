@@ -19,6 +19,8 @@ from ocr.tesseract import (
     Reading,
     is_latin_text,
     is_rtl_page,
+    line_groups,
+    mean_conf,
     reading_of,
     recognize,
     recognize_region,
@@ -128,11 +130,11 @@ def without_rule_marks(reading: Reading, rules: np.ndarray | None) -> Reading:
     changed = False
     for w in reading.words:
         box = rules[w.top : w.top + w.height, w.left : w.left + w.width]
-        on_rule = box.size > 0 and np.count_nonzero(box) >= ON_RULE * box.size
-        if on_rule and set(w.text) <= RULE_MARKS:
+        on = np.count_nonzero(box)
+        if box.size and on >= ON_RULE * box.size and set(w.text) <= RULE_MARKS:
             changed = True
             continue
-        if "|" in w.text and np.count_nonzero(box):
+        if "|" in w.text and on:
             text = w.text.replace("|", "").strip()
             changed = True
             if not text:
@@ -214,17 +216,13 @@ def _second_look(image: np.ndarray, reading: Reading, dpi: int, options: PageOpt
             )
             for prepare in (None, keep_darkest_ink)
         ]
-        words = max(readings, key=_mean_conf)  # as it is, or its typed text alone
+        words = max(readings, key=mean_conf)  # as it is, or its typed text alone
         words = [
             w for w in words if w.conf >= SECOND_LOOK_MIN_CONF and any(c.isalnum() for c in w.text)
         ]
-        if words and _mean_conf(words) >= SECOND_LOOK_MEAN_CONF:
+        if words and mean_conf(words) >= SECOND_LOOK_MEAN_CONF:
             found.extend(words)
     return with_words(reading, found)
-
-
-def _mean_conf(words: list[Word]) -> float:
-    return sum(w.conf for w in words) / len(words) if words else 0.0
 
 
 def keep_darkest_ink(gray: np.ndarray) -> np.ndarray:
@@ -259,14 +257,6 @@ def _recognize(image: np.ndarray, dpi: int, options: PageOptions) -> tuple[Readi
     return (other, options.lang) if other.confidence > reading.confidence else (reading, first)
 
 
-def _lines(words: tuple[Word, ...]) -> list[list[int]]:
-    """Indexes of the words of each line Tesseract found, in its order."""
-    lines: dict[tuple[int, int, int], list[int]] = {}
-    for i, w in enumerate(words):
-        lines.setdefault((w.block, w.par, w.line), []).append(i)
-    return list(lines.values())
-
-
 def _other_language_lines(image: np.ndarray, reading: Reading, dpi: int, options: PageOptions) -> Reading:
     """Read the weak lines of a page read in Persian alone again in the other languages.
 
@@ -280,8 +270,8 @@ def _other_language_lines(image: np.ndarray, reading: Reading, dpi: int, options
     if not others or not reading.words:
         return reading
     weak: list[tuple[float, list[int]]] = []
-    for line in _lines(reading.words):
-        conf = sum(reading.words[i].conf for i in line) / len(line)
+    for line in line_groups(reading.words):
+        conf = mean_conf([reading.words[i] for i in line])
         if conf < WEAK_LINE_CONF:
             weak.append((conf, line))
     weak.sort(key=lambda item: item[0])
@@ -304,8 +294,7 @@ def _other_language_lines(image: np.ndarray, reading: Reading, dpi: int, options
         )
         if not words or not is_latin_text(words):
             continue
-        other_conf = sum(w.conf for w in words) / len(words)
-        if other_conf >= max(OTHER_LANGUAGE_MIN_CONF, conf + OTHER_LANGUAGE_MARGIN):
+        if mean_conf(words) >= max(OTHER_LANGUAGE_MIN_CONF, conf + OTHER_LANGUAGE_MARGIN):
             drop.update(line)
             found.extend(words)
     return with_words(reading, found, drop=frozenset(drop))

@@ -7,7 +7,7 @@ options, an empty page turned into an empty reading, real failures re-raised typ
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,8 +105,20 @@ def reading_of(words: list[Word]) -> Reading:
     """A reading made of these words: text assembled, confidence their mean."""
     if not words:
         return Reading.empty()
-    confidence = sum(w.conf for w in words) / len(words)
-    return Reading(tuple(words), assemble_text(words), round(confidence, 2))
+    return Reading(tuple(words), assemble_text(words), round(mean_conf(words), 2))
+
+
+def mean_conf(words: Sequence[Word]) -> float:
+    """Mean word confidence, 0-100; 0.0 for no words."""
+    return sum(w.conf for w in words) / len(words) if words else 0.0
+
+
+def line_groups(words: Sequence[Word]) -> list[list[int]]:
+    """Indexes of the words of each line Tesseract found (block, paragraph, line), in its order."""
+    lines: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        lines.setdefault((w.block, w.par, w.line), []).append(i)
+    return list(lines.values())
 
 
 def is_latin_text(words: list[Word] | tuple[Word, ...]) -> bool:
@@ -224,11 +236,8 @@ def assemble_text(words: list[Word] | tuple[Word, ...], *, written_order: bool =
 
 
 def _segments(words: list[Word] | tuple[Word, ...]) -> list[_Segment]:
-    lines: dict[tuple[int, int, int], list[Word]] = {}
-    for w in words:
-        lines.setdefault((w.block, w.par, w.line), []).append(w)
     out: list[_Segment] = []
-    for line_words in lines.values():
+    for line_words in ([words[i] for i in group] for group in line_groups(words)):
         height = sorted(w.height for w in line_words)[len(line_words) // 2]
         by_x = sorted(line_words, key=lambda w: w.left)
         runs: list[list[Word]] = [[by_x[0]]]
