@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from ocr.clean import clean, remove_rules, rescale, table_rules
+from ocr.digits import reread_numbers
 from ocr.raster import load_page
 from ocr.tesseract import (
     Reading,
@@ -66,6 +67,7 @@ class PageOptions:
     fas_first: bool = True  # read Persian alone first, all of `lang` only for weak readings
     second_look: bool = True  # re-read text-like ink that no recognized word covers
     line_languages: bool = True  # weak lines of a Persian page read again in the other languages
+    glyph_numbers: bool = True  # numbers read again glyph by glyph (ocr.digits)
     skip: tuple[str, ...] = ()  # cleaning steps to leave out (ocr.clean.CLEAN_STEPS), for ablation
 
 
@@ -93,6 +95,10 @@ def _attempt(
         reading = _other_language_lines(cleaned, reading, info.dpi, options)
     if options.second_look:
         reading = _second_look(remove_rules(cleaned, rules=rules), reading, info.dpi, options)
+    if options.glyph_numbers:
+        words = reread_numbers(cleaned, reading.words)
+        if words != list(reading.words):
+            reading = reading_of(words)
     return reading, info, cleaned
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
+from ocr.digits import glyph_model
 from ocr.errors import MissingDependency
 from ocr.page import PageOptions
 from pipeline.task import PageRef, PageResult, init_worker, run_page
@@ -26,6 +27,8 @@ def run_inline(refs: Iterable[PageRef], options: PageOptions) -> Iterator[PageRe
 
 def run_pool(refs: Iterable[PageRef], options: PageOptions, *, jobs: int) -> Iterator[PageResult]:
     """Yield results as they finish; at most 2×jobs pages are in flight at once."""
+    if options.glyph_numbers:
+        glyph_model()  # rendered (first run) or loaded here, so workers find it cached
     context = multiprocessing.get_context("forkserver")
     pending: dict[Future[PageResult], PageRef] = {}
     queue = iter(refs)

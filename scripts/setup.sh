@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what parvandeh needs on Debian/Ubuntu: Tesseract with its Persian, English and
-# OSD models, poppler, Redis, Persian fonts (for the sample generator), and the package
+# OSD models, poppler, Redis, Persian fonts (for the sample generator and the digit
+# glyph model, ocr/digits.py), and the package
 # itself in ./.venv. Idempotent: safe to run again.
 #   scripts/setup.sh          runtime only
 #   scripts/setup.sh --dev    plus test and lint tools
@@ -19,6 +20,8 @@ done
 
 PACKAGES=(tesseract-ocr tesseract-ocr-fas tesseract-ocr-eng tesseract-ocr-osd poppler-utils
           redis-server fonts-farsiweb fonts-noto-core fonts-dejavu-core libraqm0 libfribidi0
+          fonts-freefarsi fonts-hosny-amiri fonts-sil-scheherazade fonts-sil-lateef
+          fonts-sil-harmattan fonts-kacst-one
           python3-venv python3-pip)
 if [[ ",$EXTRAS," == *",bench,"* ]]; then
   PACKAGES+=(ghostscript pngquant unpaper)

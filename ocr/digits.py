@@ -1,0 +1,356 @@
+"""Numbers read glyph by glyph.
+
+Tesseract's `fas` model misreads numbers on clean pages: the `/` of a file number or a
+date becomes ۱ (۴۲۶۹۵/۸۶ → ۴۲۶۹۵۱۸۶), ۳ and ۲ swap, ۶ becomes ۸. Persian, Arabic-Indic and Latin digits are never joined to each other, so a number
+is a row of separate ink components, one per glyph, and each can be recognized alone.
+
+This module keeps a small nearest-neighbour model of digit, separator and punctuation
+glyphs, rendered from the Persian and Arabic fonts installed on the machine (Debian
+packages; nothing is downloaded), and re-reads the words Tesseract read as numbers. A
+word's glyph reading replaces Tesseract's only when every glyph is close to a known
+shape, so an unfamiliar font or a smudged number keeps Tesseract's reading.
+
+The model is rendered once (a few seconds) and kept in the user's cache directory.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ocr.types import Word
+
+log = logging.getLogger(__name__)
+
+PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
+ARABIC = "٠١٢٣٤٥٦٧٨٩"
+LATIN = "0123456789"
+SEPARATORS = "/-"
+PUNCTUATION = ".,،:"  # commas (Persian or Latin) and colons next to a number, a decimal point
+# In a Persian or Arabic-Indic number a dot is a zero (۰): a point there is the rare case.
+_EASTERN = frozenset(PERSIAN + ARABIC + SEPARATORS + ",،:")
+_WESTERN = frozenset(LATIN + SEPARATORS + PUNCTUATION)
+SYSTEM_PRIOR = 0.05  # per glyph: Tesseract's digit system wins a near tie (0 and ٥ are one shape)
+_VALUE = str.maketrans(PERSIAN + ARABIC, LATIN * 2)
+
+MODEL_VERSION = 1
+GLYPH_PIXELS = 16  # a glyph is compared as a 16 x 16 image of its ink
+SCALAR_WEIGHT = 0.6  # weight of size and height-in-line next to the shape
+MAX_GLYPH_DISTANCE = 0.2  # a glyph further than this from every known shape is unknown
+EM_SIZES = (22, 28, 34, 42)  # pixels; 9-14 pt type at the 180 dpi pages are read at
+SAMPLES_PER_FONT = 8  # rendered numbers per font, size and digit system
+
+FONT_GLOBS = (
+    "/usr/share/fonts/truetype/farsiweb/*.ttf",
+    "/usr/share/fonts/truetype/freefarsi/*.ttf",
+    "/usr/share/fonts/truetype/noto/Noto*Arabic-*.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans*.ttf",
+    "/usr/share/fonts/opentype/fonts-hosny-amiri/Amiri-*.ttf",
+    "/usr/share/fonts/opentype/lateef/Lateef-Regular.ttf",
+    "/usr/share/fonts/opentype/lateef/Lateef-Bold.ttf",
+    "/usr/share/fonts/truetype/scheherazade/*.ttf",
+    "/usr/share/fonts/truetype/harmattan/*.ttf",
+    "/usr/share/fonts/truetype/kacst-one/*.ttf",
+)
+
+# A word Tesseract read as a number (digits with separators), worth a glyph reading.
+_NUMBER_WORD = re.compile(r"^[0-9۰-۹٠-٩/\-.,،:٫]*[0-9۰-۹٠-٩][0-9۰-۹٠-٩/\-.,،:٫]*$")
+
+
+# --------------------------------------------------------------------------- glyphs
+
+
+@dataclass(slots=True)
+class _Glyph:
+    left: int
+    top: int
+    right: int
+    bottom: int
+    labels: list[int]
+
+
+def glyphs(gray: np.ndarray) -> tuple[list[_Glyph], np.ndarray]:
+    """Ink components of a crop, left to right, parts of one glyph (stacked or broken
+    strokes that share columns) merged; specks far smaller than the tallest glyph dropped."""
+    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    parts = [
+        _Glyph(int(x), int(y), int(x + w), int(y + h), [k])
+        for k, (x, y, w, h, area) in enumerate(stats[1:], start=1)
+        if area >= 3
+    ]
+    if not parts:
+        return [], labels
+    tallest = max(g.bottom - g.top for g in parts)
+    parts = [g for g in parts if max(g.right - g.left, g.bottom - g.top) >= 0.12 * tallest]
+    parts.sort(key=lambda g: g.left)
+    merged: list[_Glyph] = []
+    for g in parts:
+        if merged:
+            m = merged[-1]
+            overlap = min(m.right, g.right) - max(m.left, g.left)
+            if overlap >= 0.6 * min(m.right - m.left, g.right - g.left):
+                m.left, m.top = min(m.left, g.left), min(m.top, g.top)
+                m.right, m.bottom = max(m.right, g.right), max(m.bottom, g.bottom)
+                m.labels.extend(g.labels)
+                continue
+        merged.append(g)
+    return merged, labels
+
+
+def _band(found: Sequence[_Glyph]) -> tuple[float, float]:
+    """Top and bottom of the number's full-height glyphs (a ۰ or a comma is not one)."""
+    tallest = max(g.bottom - g.top for g in found)
+    tall = [g for g in found if g.bottom - g.top >= 0.55 * tallest]
+    return float(np.median([g.top for g in tall])), float(np.median([g.bottom for g in tall]))
+
+
+def _features(labels: np.ndarray, found: Sequence[_Glyph]) -> np.ndarray:
+    """Shape (ink scaled into a square) plus size and height in the line, one row a glyph."""
+    top, bottom = _band(found)
+    line = max(1.0, bottom - top)
+    rows = []
+    for g in found:
+        ink = np.isin(labels[g.top : g.bottom, g.left : g.right], g.labels).astype(np.float32)
+        h, w = ink.shape
+        side = max(h, w)
+        square = np.zeros((side, side), np.float32)
+        square[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = ink
+        shape = cv2.resize(
+            square, (GLYPH_PIXELS, GLYPH_PIXELS), interpolation=cv2.INTER_AREA
+        ).ravel()
+        shape /= np.linalg.norm(shape) + 1e-6
+        middle = ((g.top + g.bottom) / 2 - (top + bottom) / 2) / line
+        scalars = np.array([h / line, w / line, middle], np.float32) * SCALAR_WEIGHT
+        rows.append(np.concatenate([shape, scalars]))
+    return np.array(rows, np.float32)
+
+
+# --------------------------------------------------------------------------- model
+
+
+def font_files() -> list[Path]:
+    """Installed fonts that draw every digit, separator and mark the model knows."""
+    from glob import glob
+
+    from PIL import ImageFont
+
+    found = []
+    for pattern in FONT_GLOBS:
+        for name in sorted(glob(pattern)):
+            font = ImageFont.truetype(name, 30)
+            missing = bytes(font.getmask("\ue000"))  # a private-use code point: the .notdef box
+            if all(
+                bytes(font.getmask(c)) != missing
+                for c in PERSIAN + ARABIC + LATIN + SEPARATORS + PUNCTUATION
+            ):
+                found.append(Path(name))
+    return found
+
+
+def _render(text: str, font, size: int) -> np.ndarray:
+    """Glyphs drawn one by one, left to right, so the n-th component is the n-th character."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (size * (len(text) + 4), 3 * size), 255)
+    draw = ImageDraw.Draw(image)
+    x = float(size)
+    for ch in text:
+        draw.text((x, size // 2), ch, font=font, fill=0)
+        x += font.getlength(ch) + size * 0.04
+    return np.asarray(image)
+
+
+def _degrade(gray: np.ndarray, rng: random.Random) -> np.ndarray:
+    """What scanning does: lower resolution, blur, grain."""
+    out = gray.astype(np.float32)
+    factor = rng.uniform(0.55, 1.0)
+    if factor < 0.97:
+        small = cv2.resize(out, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        out = cv2.resize(small, (out.shape[1], out.shape[0]), interpolation=cv2.INTER_LINEAR)
+    sigma = rng.uniform(0, 1.1)
+    if sigma > 0.2:
+        out = cv2.GaussianBlur(out, (0, 0), sigma)
+    out += np.random.default_rng(rng.randrange(1 << 30)).normal(0, rng.uniform(0, 18), out.shape)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _sample_text(rng: random.Random, digits: str) -> str:
+    text = "".join(rng.choice(digits) for _ in range(rng.randint(3, 9)))
+    if rng.random() < 0.5:
+        cut = rng.randint(1, len(text) - 1)
+        text = text[:cut] + rng.choice(SEPARATORS) + text[cut:]
+    if rng.random() < 0.25:
+        mark = rng.choice(PUNCTUATION)
+        text = mark + text if rng.random() < 0.5 else text + mark
+    return text
+
+
+def render_samples(
+    fonts: Sequence[Path], *, per_font: int = SAMPLES_PER_FONT, seed: int = 7
+) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows and their characters, from numbers rendered in ``fonts`` and degraded."""
+    from PIL import ImageFont
+
+    rng = random.Random(seed)
+    rows: list[np.ndarray] = []
+    chars: list[str] = []
+    for path in fonts:
+        for size in EM_SIZES:
+            font = ImageFont.truetype(str(path), size)
+            for digits in (PERSIAN, ARABIC, LATIN):
+                for _ in range(per_font):
+                    text = _sample_text(rng, digits)
+                    found, labels = glyphs(_degrade(_render(text, font, size), rng))
+                    if len(found) != len(text):
+                        continue  # two glyphs touched or one broke apart: no clean labels
+                    rows.append(_features(labels, found))
+                    chars.extend(text)
+    if not rows:
+        return np.zeros((0, GLYPH_PIXELS**2 + 3), np.float32), np.array([], dtype="<U1")
+    return np.concatenate(rows), np.array(chars)
+
+
+def _cache_dir() -> Path:
+    """$PARVANDEH_CACHE, else parvandeh/ in $XDG_CACHE_HOME or ~/.cache."""
+    if os.environ.get("PARVANDEH_CACHE"):
+        return Path(os.environ["PARVANDEH_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "parvandeh"
+
+
+class GlyphModel:
+    """Nearest known glyph shape, restricted to one digit system per number."""
+
+    def __init__(self, rows: np.ndarray, chars: np.ndarray):
+        self.rows = rows
+        self.norms = (rows * rows).sum(1)
+        self.chars = sorted(set(chars.tolist()))
+        self._members = [np.flatnonzero(chars == c) for c in self.chars]
+        self._systems = [
+            np.array([c in allowed for c in self.chars]) for allowed in (_EASTERN, _WESTERN)
+        ]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def distances(self, features: np.ndarray) -> np.ndarray:
+        """Squared distance from each glyph to the nearest sample of each character."""
+        d = (features * features).sum(1)[:, None] - 2 * features @ self.rows.T + self.norms[None, :]
+        return np.stack([d[:, m].min(1) for m in self._members], axis=1)
+
+    def read(self, features: np.ndarray, *, latin: bool = False) -> tuple[str, np.ndarray]:
+        """The characters and each one's distance, in the digit system that fits best;
+        ``latin`` when Tesseract read the number in Latin digits."""
+        per_char = self.distances(features)
+        # A hyphen is a dash, wider than tall; a dot that Otsu made oval is a zero.
+        if "-" in self.chars:
+            flat = features[:, -2] >= 1.4 * features[:, -3]
+            per_char[~flat, self.chars.index("-")] = np.inf
+        best: tuple[float, str, np.ndarray] | None = None
+        for allowed, is_latin in zip(self._systems, (False, True), strict=True):
+            sub = np.where(allowed[None, :], per_char, np.inf)
+            picks = sub.argmin(1)
+            near = sub[np.arange(len(picks)), picks]
+            score = float(near.sum()) + (0.0 if is_latin == latin else SYSTEM_PRIOR * len(picks))
+            if best is None or score < best[0]:
+                best = (score, "".join(self.chars[p] for p in picks), near)
+        assert best is not None
+        return best[1], best[2]
+
+
+@functools.cache
+def glyph_model() -> GlyphModel | None:
+    """The model for this machine's fonts, rendered once and cached; None without fonts."""
+    fonts = font_files()
+    if not fonts:
+        log.warning("no Persian fonts installed: numbers keep Tesseract's reading")
+        return None
+    key = hashlib.sha256(
+        repr(
+            (MODEL_VERSION, EM_SIZES, SAMPLES_PER_FONT, [(str(f), f.stat().st_size) for f in fonts])
+        ).encode()
+    ).hexdigest()[:16]
+    path = _cache_dir() / f"glyphs-{key}.npz"
+    try:
+        with np.load(path) as cached:
+            return GlyphModel(cached["rows"], cached["chars"])
+    except (OSError, KeyError, ValueError):
+        pass
+    rows, chars = render_samples(fonts)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, rows=rows, chars=chars)
+        os.replace(tmp, path)
+    except OSError as e:  # a read-only home: render again next time
+        log.info("glyph model not cached (%s)", e)
+    return GlyphModel(rows, chars)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_number(gray: np.ndarray, word: Word, model: GlyphModel) -> str | None:
+    """The glyph reading of a number word, or None when any glyph is unlike every known one."""
+    pad_y = int(0.35 * word.height) + 2
+    y0, x0 = max(0, word.top - pad_y), max(0, word.left - 3)
+    crop = gray[y0 : word.top + word.height + pad_y, x0 : word.left + word.width + 3]
+    if crop.size == 0:
+        return None
+    found, labels = glyphs(crop)
+    inside = [
+        g
+        for g in found
+        if word.left <= x0 + (g.left + g.right) / 2 <= word.left + word.width
+        and word.top <= y0 + (g.top + g.bottom) / 2 <= word.top + word.height
+    ]
+    if not inside or abs(len(inside) - len(word.text)) > 2:
+        return None
+    latin = sum(c in LATIN for c in word.text) > len(word.text) / 2
+    text, near = model.read(_features(labels, inside), latin=latin)
+    if float(near.max()) > MAX_GLYPH_DISTANCE or not any(c.isdigit() for c in text):
+        return None
+    arabic = sum(c in ARABIC for c in word.text) > sum(c in PERSIAN for c in word.text)
+    return _display(text, arabic=arabic)
+
+
+def _display(text: str, *, arabic: bool) -> str:
+    """One digit system per number: Arabic-Indic when Tesseract read it so (many Persian
+    fonts draw ٤٥٦ as ۴۵۶) or its own ٤٥٦ shapes were seen, else Persian. A comma or colon
+    on the number's left edge goes after it, where a right-to-left line reads it."""
+    shapes = any(c in "٤٥٦" for c in text) and not any(c in "۴۵۶" for c in text)
+    if arabic or shapes:
+        text = text.translate(str.maketrans(PERSIAN, ARABIC))
+    else:
+        text = text.translate(str.maketrans(ARABIC, PERSIAN))
+    lead = ""
+    while text and text[0] in "،:":
+        lead, text = lead + text[0], text[1:]
+    return text + lead
+
+
+def reread_numbers(
+    gray: np.ndarray, words: Sequence[Word], model: GlyphModel | None = None
+) -> list[Word]:
+    """Words with each number Tesseract read replaced by its glyph reading where that is sure."""
+    model = model if model is not None else glyph_model()
+    out = list(words)
+    if model is None or not len(model):
+        return out
+    for i, w in enumerate(words):
+        if not _NUMBER_WORD.match(w.text) or not w.text.strip("۰٠0.-/"):
+            continue
+        text = read_number(gray, w, model)
+        if text is not None and text.translate(_VALUE) != w.text.translate(_VALUE):
+            out[i] = replace(w, text=text)
+    return out
