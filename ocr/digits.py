@@ -67,6 +67,9 @@ FONT_GLOBS = (
 _NUMBER_WORD = re.compile(r"^[0-9۰-۹٠-٩/\-.,،:٫]*[0-9۰-۹٠-٩][0-9۰-۹٠-٩/\-.,،:٫]*$")
 
 
+# A word that can be a piece of a number: digits, separators and marks only.
+_PIECE = re.compile(r"^[0-9۰-۹٠-٩/\-.,،:٫|]+$")
+
 # --------------------------------------------------------------------------- glyphs
 
 
@@ -115,9 +118,12 @@ def _band(found: Sequence[_Glyph]) -> tuple[float, float]:
     return float(np.median([g.top for g in tall])), float(np.median([g.bottom for g in tall]))
 
 
-def _features(labels: np.ndarray, found: Sequence[_Glyph]) -> np.ndarray:
-    """Shape (ink scaled into a square) plus size and height in the line, one row a glyph."""
-    top, bottom = _band(found)
+def _features(
+    labels: np.ndarray, found: Sequence[_Glyph], *, band: tuple[float, float] | None = None
+) -> np.ndarray:
+    """Shape (ink scaled into a square) plus size and height in the line (``band``, else
+    the glyphs' own), one row a glyph."""
+    top, bottom = band or _band(found)
     line = max(1.0, bottom - top)
     rows = []
     for g in found:
@@ -300,28 +306,122 @@ def glyph_model() -> GlyphModel | None:
 # --------------------------------------------------------------------------- reading
 
 
-def read_number(gray: np.ndarray, word: Word, model: GlyphModel) -> str | None:
-    """The glyph reading of a number word, or None when any glyph is unlike every known one."""
-    pad_y = int(0.35 * word.height) + 2
-    y0, x0 = max(0, word.top - pad_y), max(0, word.left - 3)
-    crop = gray[y0 : word.top + word.height + pad_y, x0 : word.left + word.width + 3]
-    if crop.size == 0:
+REACH = 16.0  # how far beside a number word (in its heights) lost digits are looked for
+MAX_RUN = 26  # glyphs in one number (a renovation code with its hyphens is 21)
+DIGIT_PITCH = 0.8  # distance between digit centres, in digit heights, when a word has one
+NEXT_DIGIT = 1.3  # a glyph further than this many pitches from the number is past a space
+PERIOD_BELOW = 0.22  # a dot this far below the middle of the line is a period, not ۰
+
+
+@dataclass(frozen=True, slots=True)
+class NumberReading:
+    """A number as its glyphs read: its text, its box, and the other words it covers."""
+
+    text: str
+    box: tuple[int, int, int, int]  # left, top, width, height
+    covers: tuple[int, ...]  # indexes of the words that were pieces of this number
+
+
+def _centre_in(word: Word, x: float, y: float) -> bool:
+    return word.left <= x <= word.left + word.width and word.top <= y <= word.top + word.height
+
+
+def read_number(
+    gray: np.ndarray, words: Sequence[Word], index: int, model: GlyphModel
+) -> NumberReading | None:
+    """The glyph reading of the number word ``words[index]``, or None when a glyph of it is
+    unlike every known one.
+
+    Tesseract often keeps only part of a long number (the last digits of a national ID)
+    or breaks it into pieces (۰۰ ۰ ۰۰ for ۰۰۰-۰۰۰). So the reading grows from the word
+    to each side, glyph by glyph, while the next glyph is as close as digits of one
+    number are, reads as a digit or separator, and is not part of a word of letters.
+    """
+    word = words[index]
+    h = word.height
+    pad = int(0.35 * h) + 2
+    reach = int(REACH * h)
+    x0, y0 = max(0, word.left - reach), max(0, word.top - pad)
+    x1 = min(gray.shape[1], word.left + word.width + reach)
+    y1 = min(gray.shape[0], word.top + h + pad)
+    if x1 <= x0 or y1 <= y0:
         return None
-    found, labels = glyphs(crop)
-    inside = [
+    found, labels = glyphs(gray[y0:y1, x0:x1])
+    # Glyphs of this line: centred in the word's height band, no taller than a digit can be.
+    found = [
         g
         for g in found
-        if word.left <= x0 + (g.left + g.right) / 2 <= word.left + word.width
-        and word.top <= y0 + (g.top + g.bottom) / 2 <= word.top + word.height
+        if word.top - 0.15 * h <= y0 + (g.top + g.bottom) / 2 <= word.top + 1.15 * h
+        and g.bottom - g.top <= 1.5 * h
     ]
-    if not inside or abs(len(inside) - len(word.text)) > 2:
+    core = [
+        i
+        for i, g in enumerate(found)
+        if _centre_in(word, x0 + (g.left + g.right) / 2, y0 + (g.top + g.bottom) / 2)
+    ]
+    if not core or abs(len(core) - len(word.text)) > 2:
         return None
+    first, last = core[0], core[-1]
+    if last - first + 1 != len(core):
+        return None  # something between the word's own glyphs that is not of it
+    features = _features(labels, [found[i] for i in core])
+    band_features = _features(labels, found, band=_band([found[i] for i in core]))
+    nearest = model.distances(band_features).min(1)
+    if float(nearest[first : last + 1].max()) > MAX_GLYPH_DISTANCE:
+        return None
+    # Digits are set at one pitch (a ۰ is a dot in the middle of a digit's width), so a
+    # glyph of the number is about one pitch from the next; a word space is more.
+    centres = [(g.left + g.right) / 2 for g in found]
+    steps = [centres[i + 1] - centres[i] for i in range(first, last)]
+    pitch = float(np.median(steps)) if steps else DIGIT_PITCH * h
+    pitch = min(max(pitch, 0.4 * h), 1.0 * h)
+    covers: set[int] = set()
+
+    def joins(i: int, j: int) -> bool:
+        """Whether glyph ``i``, next to the number's glyph ``j``, belongs to it."""
+        if abs(centres[i] - centres[j]) > NEXT_DIGIT * pitch:
+            return False
+        if nearest[i] > MAX_GLYPH_DISTANCE or last - first + 1 >= MAX_RUN:
+            return False
+        g = found[i]
+        cx, cy = x0 + (g.left + g.right) / 2, y0 + (g.top + g.bottom) / 2
+        for j, other in enumerate(words):
+            if j != index and _centre_in(other, cx, cy):
+                junk = other.conf < 50 and other.width <= 2.5 * pitch  # a digit read as و
+                if not (_PIECE.match(other.text) or junk):
+                    return False  # a word with letters: the number ends here
+                covers.add(j)
+        return True
+
+    while first > 0 and joins(first - 1, first):
+        first -= 1
+    while last + 1 < len(found) and joins(last + 1, last):
+        last += 1
+    run = found[first : last + 1]
+    if len(run) != len(core):
+        features = band_features[first : last + 1]
     latin = sum(c in LATIN for c in word.text) > len(word.text) / 2
-    text, near = model.read(_features(labels, inside), latin=latin)
+    text, near = model.read(features, latin=latin)
     if float(near.max()) > MAX_GLYPH_DISTANCE or not any(c.isdigit() for c in text):
         return None
+    text = _periods(text, features)
     arabic = sum(c in ARABIC for c in word.text) > sum(c in PERSIAN for c in word.text)
-    return _display(text, arabic=arabic)
+    left = x0 + min(g.left for g in run)
+    top = y0 + min(g.top for g in run)
+    right = x0 + max(g.right for g in run)
+    bottom = y0 + max(g.bottom for g in run)
+    box = (left, top, right - left, bottom - top)
+    return NumberReading(_display(text, arabic=arabic), box, tuple(sorted(covers)))
+
+
+def _periods(text: str, features: np.ndarray) -> str:
+    """A dot at either end of a number sitting low in the line is a full stop, not ۰."""
+    middle = features[:, -1] / SCALAR_WEIGHT
+    chars = list(text)
+    for i in (0, len(chars) - 1):
+        if chars[i] in "۰٠" and middle[i] > PERIOD_BELOW:
+            chars[i] = "."
+    return "".join(chars)
 
 
 def _display(text: str, *, arabic: bool) -> str:
@@ -334,7 +434,7 @@ def _display(text: str, *, arabic: bool) -> str:
     else:
         text = text.translate(str.maketrans(ARABIC, PERSIAN))
     lead = ""
-    while text and text[0] in "،:":
+    while text and text[0] in "،:.":
         lead, text = lead + text[0], text[1:]
     return text + lead
 
@@ -342,15 +442,23 @@ def _display(text: str, *, arabic: bool) -> str:
 def reread_numbers(
     gray: np.ndarray, words: Sequence[Word], model: GlyphModel | None = None
 ) -> list[Word]:
-    """Words with each number Tesseract read replaced by its glyph reading where that is sure."""
+    """Words with each number Tesseract read replaced by its glyph reading where that is
+    sure; pieces of one number (and the digits Tesseract dropped) joined into one word."""
     model = model if model is not None else glyph_model()
-    out = list(words)
     if model is None or not len(model):
-        return out
+        return list(words)
+    out: dict[int, Word] = dict(enumerate(words))
     for i, w in enumerate(words):
-        if not _NUMBER_WORD.match(w.text) or not w.text.strip("۰٠0.-/"):
+        if i not in out or not _NUMBER_WORD.match(w.text) or not w.text.strip("۰٠0.-/"):
             continue
-        text = read_number(gray, w, model)
-        if text is not None and text.translate(_VALUE) != w.text.translate(_VALUE):
-            out[i] = replace(w, text=text)
-    return out
+        found = read_number(gray, words, i, model)
+        if found is None:
+            continue
+        same = found.text.translate(_VALUE) == w.text.translate(_VALUE)
+        if same and not found.covers:
+            continue
+        out[i] = replace(w, text=found.text, left=found.box[0], top=found.box[1],
+                         width=found.box[2], height=found.box[3])
+        for j in found.covers:
+            out.pop(j, None)
+    return list(out.values())

@@ -85,10 +85,76 @@ def test_words_that_are_not_numbers_and_lone_zeros_are_not_read_again(
 ) -> None:
     gray, number = _scanned_number("۴۲۶۹۵/۸۶", HOMA, read_as="۴۲۶۹۵۱۸۶")
     seen: list[str] = []
-    monkeypatch.setattr(digits, "read_number", lambda g, w, m: seen.append(w.text))
+    monkeypatch.setattr(digits, "read_number", lambda g, ws, i, m: seen.append(ws[i].text))
     others = [Word("پلاک", 90, 0, 0, 10, 10), Word("۰۰۰", 60, 0, 0, 10, 10), Word("۰۰-۰", 60, 0, 0, 10, 10)]
     reread_numbers(gray, [number, *others], model)
     assert seen == ["۴۲۶۹۵۱۸۶"]
+
+
+def _ink_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(left, top, right, bottom) of each ink component, left to right."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats((gray < 128).astype(np.uint8), connectivity=8)
+    boxes = [(x, y, x + w, y + h) for x, y, w, h, area in stats[1:] if area >= 3]
+    return sorted(boxes)
+
+
+def _word_over(boxes: list[tuple[int, int, int, int]], text: str, **kw: object) -> Word:
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    return Word(text, 60.0, left, top, right - left, bottom - top, **kw)
+
+
+def test_digits_tesseract_dropped_beside_a_number_are_read(model: GlyphModel) -> None:
+    """Tesseract kept only the last three digits of a national ID."""
+    gray, _ = _scanned_number("۳۱۱۷۹۵۸۸۸۷", NAZLI, read_as="")
+    boxes = _ink_boxes(gray)
+    assert len(boxes) == 10
+    (number,) = reread_numbers(gray, [_word_over(boxes[-3:], "۸۸۷")], model)
+    assert number.text == "۳۱۱۷۹۵۸۸۸۷"
+    assert abs(number.left - boxes[0][0]) <= 2
+    assert abs(number.left + number.width - boxes[-1][2]) <= 2
+
+
+def test_pieces_of_one_number_become_one_word(model: GlyphModel) -> None:
+    """A renovation code's zeros, read as three words (۰۰ ۰ ۰۰), join the code."""
+    gray, _ = _scanned_number("۱۲۸-۰۰۰-۰۰۰", NAZLI, read_as="")
+    boxes = _ink_boxes(gray)
+    assert len(boxes) == 11
+    pieces = [
+        _word_over(boxes[0:3], "۱۲۸"),
+        _word_over(boxes[4:6], "۰۰"),
+        _word_over(boxes[6:8], "۰"),
+        _word_over(boxes[9:11], "۰۰"),
+    ]
+    assert [w.text for w in reread_numbers(gray, pieces, model)] == ["۱۲۸-۰۰۰-۰۰۰"]
+
+
+def _words_of_line(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(left, top, right, bottom) of each space-separated word of a rendered line, left to right."""
+    ink = (gray < 128).astype(np.uint8)
+    joined = cv2.dilate(ink, np.ones((15, 9), np.uint8))  # letters, dots, digits join; spaces do not
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    return sorted((x, y, x + w, y + h) for x, y, w, h, area in stats[1:] if area >= 20)
+
+
+def test_a_number_does_not_grow_into_the_words_beside_it(model: GlyphModel) -> None:
+    gray, _ = _scanned_number("پلاک ۱۲۳ اصلی", NAZLI, read_as="")
+    left, number, right = _words_of_line(gray)  # اصلی ۱۲۳ پلاک, left to right
+    line = [
+        _word_over([right], "پلاک"),
+        _word_over([number], "۱۲۸"),
+        _word_over([left], "اصلی"),
+    ]
+    assert [w.text for w in reread_numbers(gray, line, model)] == ["پلاک", "۱۲۳", "اصلی"]
+
+
+def test_a_full_stop_after_a_number_is_not_a_zero(model: GlyphModel) -> None:
+    # Right to left, the full stop that ends the sentence is printed left of the number,
+    # where Tesseract reads it as a leading ۰.
+    gray, _ = _scanned_number("سال ۱۳۹۰.", NAZLI, read_as="")
+    number, _word = _words_of_line(gray)
+    (out,) = reread_numbers(gray, [_word_over([number], "۰۱۳۹۰")], model)
+    assert out.text == "۱۳۹۰."
 
 
 def test_without_persian_fonts_numbers_keep_tesseracts_reading(monkeypatch: pytest.MonkeyPatch) -> None:
