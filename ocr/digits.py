@@ -359,13 +359,15 @@ def read_number(
         for i, g in enumerate(found)
         if _centre_in(word, x0 + (g.left + g.right) / 2, y0 + (g.top + g.bottom) / 2)
     ]
-    if not core or abs(len(core) - len(word.text)) > 2:
+    if not core:
         return None
     first, last = core[0], core[-1]
     if last - first + 1 != len(core):
         return None  # something between the word's own glyphs that is not of it
     features = _features(labels, [found[i] for i in core])
-    band_features = _features(labels, found, band=_band([found[i] for i in core]))
+    band = _band([found[i] for i in core])
+    band_features = _features(labels, found, band=band)
+    tall = max(band[1] - band[0], 1.0)  # the digits' own height (Tesseract's box is the line's)
     nearest = model.distances(band_features).min(1)
     if float(nearest[first : last + 1].max()) > MAX_GLYPH_DISTANCE:
         return None
@@ -373,30 +375,37 @@ def read_number(
     # glyph of the number is about one pitch from the next; a word space is more.
     centres = [(g.left + g.right) / 2 for g in found]
     steps = [centres[i + 1] - centres[i] for i in range(first, last)]
-    pitch = float(np.median(steps)) if steps else DIGIT_PITCH * h
-    pitch = min(max(pitch, 0.4 * h), 1.0 * h)
-    covers: set[int] = set()
-
-    def joins(i: int, j: int) -> bool:
-        """Whether glyph ``i``, next to the number's glyph ``j``, belongs to it."""
-        if abs(centres[i] - centres[j]) > NEXT_DIGIT * pitch:
-            return False
-        if nearest[i] > MAX_GLYPH_DISTANCE or last - first + 1 >= MAX_RUN:
-            return False
+    pitch = float(np.median(steps)) if steps else DIGIT_PITCH * tall
+    pitch = min(max(pitch, 0.4 * tall), 1.0 * tall)
+    def owners(i: int) -> list[int]:
         g = found[i]
         cx, cy = x0 + (g.left + g.right) / 2, y0 + (g.top + g.bottom) / 2
-        for j, other in enumerate(words):
-            if j != index and _centre_in(other, cx, cy):
-                junk = other.conf < 50 and other.width <= 2.5 * pitch  # a digit read as و
-                if not (_PIECE.match(other.text) or junk):
-                    return False  # a word with letters: the number ends here
-                covers.add(j)
+        return [j for j, other in enumerate(words) if j != index and _centre_in(other, cx, cy)]
+
+    def piece(j: int) -> bool:
+        """Whether word ``j`` is a piece of a number (or a digit Tesseract read as و)."""
+        other = words[j]
+        return bool(_PIECE.match(other.text)) or (other.conf < 50 and other.width <= 2.5 * pitch)
+
+    def joins(i: int, j: int) -> bool:
+        """Whether glyph ``i``, next to the number's glyph ``j``, belongs to the number."""
+        if abs(centres[i] - centres[j]) > NEXT_DIGIT * pitch or last - first + 1 >= MAX_RUN:
+            return False  # a space comes first
+        if nearest[i] > MAX_GLYPH_DISTANCE or found[i].bottom - found[i].top > 1.2 * tall:
+            return False  # unlike any digit, or taller than one (an alef, not a ۱)
+        for k in owners(i):
+            other = words[k]
+            # Tesseract's boxes overlapping the number's: its word split went wrong here.
+            astray = other.left < word.left + word.width and word.left < other.left + other.width
+            if not piece(k) and not astray:
+                return False  # part of a word of letters
         return True
 
     while first > 0 and joins(first - 1, first):
         first -= 1
     while last + 1 < len(found) and joins(last + 1, last):
         last += 1
+    covers = {j for i in range(first, last + 1) for j in owners(i) if piece(j)}
     run = found[first : last + 1]
     if len(run) != len(core):
         features = band_features[first : last + 1]
