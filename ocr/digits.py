@@ -61,6 +61,9 @@ FONT_GLOBS = (
     "/usr/share/fonts/truetype/scheherazade/*.ttf",
     "/usr/share/fonts/truetype/harmattan/*.ttf",
     "/usr/share/fonts/truetype/kacst-one/*.ttf",
+    # Where a user or an administrator installs the archive's own typefaces (B Nazanin...).
+    "/usr/local/share/fonts/**/*.[ot]tf",
+    "~/.local/share/fonts/**/*.[ot]tf",
 )
 
 # A word Tesseract read as a number (digits with separators), worth a glyph reading.
@@ -151,15 +154,19 @@ def font_files() -> list[Path]:
 
     from PIL import ImageFont
 
-    found = []
+    found: list[Path] = []
     for pattern in FONT_GLOBS:
-        for name in sorted(glob(pattern)):
-            font = ImageFont.truetype(name, 30)
+        for name in sorted(glob(os.path.expanduser(pattern), recursive=True)):
+            try:
+                font = ImageFont.truetype(name, 30)
+            except OSError as e:
+                log.warning("font %s skipped: %s", name, e)
+                continue
             missing = bytes(font.getmask("\ue000"))  # a private-use code point: the .notdef box
             if all(
                 bytes(font.getmask(c)) != missing
                 for c in PERSIAN + ARABIC + LATIN + SEPARATORS + PUNCTUATION
-            ):
+            ) and Path(name) not in found:
                 found.append(Path(name))
     return found
 
@@ -238,10 +245,11 @@ class GlyphModel:
     """Nearest known glyph shape, restricted to one digit system per number."""
 
     def __init__(self, rows: np.ndarray, chars: np.ndarray):
-        self.rows = rows
-        self.norms = (rows * rows).sum(1)
+        order = np.argsort(chars, kind="stable")  # each character's samples side by side
+        self.rows, sorted_chars = rows[order], chars[order]
+        self.norms = (self.rows * self.rows).sum(1)
         self.chars = sorted(set(chars.tolist()))
-        self._members = [np.flatnonzero(chars == c) for c in self.chars]
+        self._starts = np.searchsorted(sorted_chars, self.chars)
         self._systems = [
             np.array([c in allowed for c in self.chars]) for allowed in (_EASTERN, _WESTERN)
         ]
@@ -249,10 +257,16 @@ class GlyphModel:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def _squared(self, features: np.ndarray) -> np.ndarray:
+        return (features * features).sum(1)[:, None] - 2 * features @ self.rows.T + self.norms[None, :]
+
+    def nearest(self, features: np.ndarray) -> np.ndarray:
+        """Squared distance from each glyph to the nearest known shape of any character."""
+        return self._squared(features).min(1)
+
     def distances(self, features: np.ndarray) -> np.ndarray:
         """Squared distance from each glyph to the nearest sample of each character."""
-        d = (features * features).sum(1)[:, None] - 2 * features @ self.rows.T + self.norms[None, :]
-        return np.stack([d[:, m].min(1) for m in self._members], axis=1)
+        return np.minimum.reduceat(self._squared(features), self._starts, axis=1)
 
     def read(self, features: np.ndarray, *, latin: bool = False) -> tuple[str, np.ndarray]:
         """The characters and each one's distance, in the digit system that fits best;
@@ -364,12 +378,23 @@ def read_number(
     first, last = core[0], core[-1]
     if last - first + 1 != len(core):
         return None  # something between the word's own glyphs that is not of it
-    features = _features(labels, [found[i] for i in core])
     band = _band([found[i] for i in core])
-    band_features = _features(labels, found, band=band)
     tall = max(band[1] - band[0], 1.0)  # the digits' own height (Tesseract's box is the line's)
-    nearest = model.distances(band_features).min(1)
-    if float(nearest[first : last + 1].max()) > MAX_GLYPH_DISTANCE:
+    rows: dict[int, np.ndarray] = {}
+    known: dict[int, float] = {}
+
+    def feature(i: int) -> np.ndarray:
+        if i not in rows:
+            rows[i] = _features(labels, [found[i]], band=band)[0]
+        return rows[i]
+
+    def nearest(i: int) -> float:
+        """Distance from glyph ``i`` to the nearest known shape (computed when asked)."""
+        if i not in known:
+            known[i] = float(model.nearest(feature(i)[None, :])[0])
+        return known[i]
+
+    if max(nearest(i) for i in range(first, last + 1)) > MAX_GLYPH_DISTANCE:
         return None
     # Digits are set at one pitch (a ۰ is a dot in the middle of a digit's width), so a
     # glyph of the number is about one pitch from the next; a word space is more.
@@ -391,7 +416,7 @@ def read_number(
         """Whether glyph ``i``, next to the number's glyph ``j``, belongs to the number."""
         if abs(centres[i] - centres[j]) > NEXT_DIGIT * pitch or last - first + 1 >= MAX_RUN:
             return False  # a space comes first
-        if nearest[i] > MAX_GLYPH_DISTANCE or found[i].bottom - found[i].top > 1.2 * tall:
+        if nearest(i) > MAX_GLYPH_DISTANCE or found[i].bottom - found[i].top > 1.2 * tall:
             return False  # unlike any digit, or taller than one (an alef, not a ۱)
         for k in owners(i):
             other = words[k]
@@ -407,8 +432,7 @@ def read_number(
         last += 1
     covers = {j for i in range(first, last + 1) for j in owners(i) if piece(j)}
     run = found[first : last + 1]
-    if len(run) != len(core):
-        features = band_features[first : last + 1]
+    features = np.array([feature(i) for i in range(first, last + 1)])
     latin = sum(c in LATIN for c in word.text) > len(word.text) / 2
     text, near = model.read(features, latin=latin)
     if float(near.max()) > MAX_GLYPH_DISTANCE or not any(c.isdigit() for c in text):

@@ -168,6 +168,20 @@ def test_without_persian_fonts_numbers_keep_tesseracts_reading(monkeypatch: pyte
         glyph_model.cache_clear()
 
 
+def test_the_archive_s_own_typefaces_are_learned_and_a_broken_font_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fonts = tmp_path / ".local/share/fonts/archive"
+    fonts.mkdir(parents=True)
+    (fonts / "b-nazanin.ttf").write_bytes(NAZLI.read_bytes())  # a typeface the archive uses
+    (fonts / "broken.ttf").write_bytes(b"not a font")
+    (fonts / "latin-only.ttf").write_bytes(Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf").read_bytes())
+    monkeypatch.setenv("HOME", str(tmp_path))
+    found = font_files()
+    assert fonts / "b-nazanin.ttf" in found
+    assert fonts / "broken.ttf" not in found and fonts / "latin-only.ttf" not in found
+
+
 def test_the_model_is_rendered_once_and_then_read_from_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
