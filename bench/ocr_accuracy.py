@@ -48,7 +48,7 @@ ABLATIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("no second chance", {"second_chance_below": 0.0}),
     ("no second look", {"second_look": False}),
     ("language per page only", {"line_languages": False}),
-    ("numbers as Tesseract read", {"glyph_numbers": False}),
+    ("no glyph numbers", {"glyph_numbers": False}),
     ("read at cleaned dpi", {"read_dpi": 0}),
     ("fas+eng everywhere", {"fas_first": False}),
 )
