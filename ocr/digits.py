@@ -402,6 +402,9 @@ def read_number(
     steps = [centres[i + 1] - centres[i] for i in range(first, last)]
     pitch = float(np.median(steps)) if steps else DIGIT_PITCH * tall
     pitch = min(max(pitch, 0.4 * tall), 1.0 * tall)
+    def gap(a: int, b: int) -> int:
+        return max(found[a].left, found[b].left) - min(found[a].right, found[b].right)
+
     def owners(i: int) -> list[int]:
         g = found[i]
         cx, cy = x0 + (g.left + g.right) / 2, y0 + (g.top + g.bottom) / 2
@@ -418,6 +421,13 @@ def read_number(
             return False  # a space comes first
         if nearest(i) > MAX_GLYPH_DISTANCE or found[i].bottom - found[i].top > 1.2 * tall:
             return False  # unlike any digit, or taller than one (an alef, not a ۱)
+        beyond = 2 * i - j  # the glyph after ``i``, away from the number
+        if (
+            0 <= beyond < len(found)
+            and gap(i, beyond) < gap(i, j)
+            and nearest(beyond) > MAX_GLYPH_DISTANCE
+        ):
+            return False  # closer to a word's letters than to the number: اصلی's alef
         for k in owners(i):
             other = words[k]
             # Tesseract's boxes overlapping the number's: its word split went wrong here.

@@ -148,6 +148,25 @@ def test_a_number_does_not_grow_into_the_words_beside_it(model: GlyphModel) -> N
     assert [w.text for w in reread_numbers(gray, line, model)] == ["پلاک", "۱۲۳", "اصلی"]
 
 
+def test_the_alef_just_after_a_number_is_not_a_one(model: GlyphModel) -> None:
+    """A justified line leaves a thin space before اصلی; its alef, as tall and thin as a ۱,
+    sits one digit pitch from the number, but nearer to its own word's letters."""
+    px = 26
+    face = ImageFont.truetype(str(FARSIWEB / "nazlib.ttf"), px, layout_engine=ImageFont.Layout.RAQM)
+    image = Image.new("L", (10 * px, 3 * px), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((px, px // 2), "اصلی", font=face, fill=20, direction="rtl", language="fa")
+    start = int(px + face.getlength("اصلی", direction="rtl", language="fa") + 0.12 * px)
+    draw.text((start, px // 2), "۵۳", font=face, fill=20)
+    gray = np.asarray(image).copy()
+    ink = gray[:, start:] < 128
+    ys, xs = np.nonzero(ink)
+    word = Word("۵۳", 80.0, start + int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+    # Tesseract's box of the word runs into the number's, as it does on such lines.
+    letters = Word("اصلی", 90.0, px, int(ys.min()) - 4, start - px + 6, 2 * px)
+    assert [w.text for w in reread_numbers(gray, [word, letters], model)] == ["۵۳", "اصلی"]
+
+
 def test_a_full_stop_after_a_number_is_not_a_zero(model: GlyphModel) -> None:
     # Right to left, the full stop that ends the sentence is printed left of the number,
     # where Tesseract reads it as a leading ۰.
