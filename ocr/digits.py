@@ -1,8 +1,10 @@
 """Numbers read glyph by glyph.
 
 Tesseract's `fas` model misreads numbers on clean pages: the `/` of a file number or a
-date becomes ۱ (۴۲۶۹۵/۸۶ → ۴۲۶۹۵۱۸۶), ۳ and ۲ swap, ۶ becomes ۸. Persian, Arabic-Indic and Latin digits are never joined to each other, so a number
-is a row of separate ink components, one per glyph, and each can be recognized alone.
+date becomes ۱ (۴۲۶۹۵/۸۶ → ۴۲۶۹۵۱۸۶), ۳ and ۲ swap, ۶ becomes ۸, a long number keeps only
+its last digits. Persian, Arabic-Indic and Latin digits are never joined to each other,
+so a number is a row of separate ink components, one per glyph, and each can be
+recognized alone.
 
 This module keeps a small nearest-neighbour model of digit, separator and punctuation
 glyphs, rendered from the Persian and Arabic fonts installed on the machine (Debian
@@ -21,6 +23,7 @@ import logging
 import os
 import random
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,7 +46,7 @@ _WESTERN = frozenset(LATIN + SEPARATORS + PUNCTUATION)
 SYSTEM_PRIOR = 0.05  # per glyph: Tesseract's digit system wins a near tie (0 and ٥ are one shape)
 _VALUE = str.maketrans(PERSIAN + ARABIC, LATIN * 2)
 
-MODEL_VERSION = 1
+MODEL_VERSION = 1  # part of the cache key: raise it when the samples or features change
 GLYPH_PIXELS = 16  # a glyph is compared as a 16 x 16 image of its ink
 SCALAR_WEIGHT = 0.6  # weight of size and height-in-line next to the shape
 MAX_GLYPH_DISTANCE = 0.2  # a glyph further than this from every known shape is unknown
@@ -304,8 +307,10 @@ def glyph_model() -> GlyphModel | None:
     try:
         with np.load(path) as cached:
             return GlyphModel(cached["rows"], cached["chars"])
-    except (OSError, KeyError, ValueError):
+    except FileNotFoundError:
         pass
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        log.warning("glyph model cache %s unreadable (%s): rendering it again", path, e)
     rows, chars = render_samples(fonts)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -402,6 +407,7 @@ def read_number(
     steps = [centres[i + 1] - centres[i] for i in range(first, last)]
     pitch = float(np.median(steps)) if steps else DIGIT_PITCH * tall
     pitch = min(max(pitch, 0.4 * tall), 1.0 * tall)
+
     def gap(a: int, b: int) -> int:
         return max(found[a].left, found[b].left) - min(found[a].right, found[b].right)
 

@@ -223,3 +223,20 @@ def test_the_model_is_rendered_once_and_then_read_from_the_cache(
         assert second.chars == first.chars
     finally:
         glyph_model.cache_clear()
+
+
+def test_a_damaged_cache_file_is_rendered_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARVANDEH_CACHE", str(tmp_path))
+    monkeypatch.setattr(digits, "font_files", lambda: [DEJAVU])
+    glyph_model.cache_clear()
+    try:
+        glyph_model()
+        (cached,) = tmp_path.glob("glyphs-*.npz")
+        cached.write_bytes(cached.read_bytes()[:100])  # a write cut short
+        glyph_model.cache_clear()
+        again = glyph_model()
+        assert again is not None and len(again) > 100
+        with np.load(cached) as fresh:  # and the cache was written whole again
+            assert len(fresh["rows"]) == len(again)
+    finally:
+        glyph_model.cache_clear()
