@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Install what parvandeh needs on Debian/Ubuntu: Tesseract with its Persian, English and
-# OSD models, poppler, Redis, Persian fonts (for the sample generator and the digit
-# glyph model, ocr/digits.py), and the package
-# itself in ./.venv. Idempotent: safe to run again.
+# OSD models, poppler, Redis, Persian fonts (for the sample generator and the digit glyph
+# model of ocr/digits.py), and the package itself in ./.venv. Idempotent: safe to run again.
 #   scripts/setup.sh          runtime only
 #   scripts/setup.sh --dev    plus test and lint tools
 #   scripts/setup.sh --bench  plus benchmark peers (OCRmyPDF)
