@@ -31,20 +31,22 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from indexer.normalize import ARABIC_INDIC_DIGITS as ARABIC
+from indexer.normalize import ASCII_DIGITS as LATIN
+from indexer.normalize import PERSIAN_DIGITS as PERSIAN
+from indexer.normalize import fold_digits
 from ocr.types import Word
 
 log = logging.getLogger(__name__)
 
-PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
-ARABIC = "٠١٢٣٤٥٦٧٨٩"
-LATIN = "0123456789"
 SEPARATORS = "/-"
 PUNCTUATION = ".,،:"  # commas (Persian or Latin) and colons next to a number, a decimal point
 # In a Persian or Arabic-Indic number a dot is a zero (۰): a point there is the rare case.
 _EASTERN = frozenset(PERSIAN + ARABIC + SEPARATORS + ",،:")
 _WESTERN = frozenset(LATIN + SEPARATORS + PUNCTUATION)
 SYSTEM_PRIOR = 0.05  # per glyph: Tesseract's digit system wins a near tie (0 and ٥ are one shape)
-_VALUE = str.maketrans(PERSIAN + ARABIC, LATIN * 2)
+_TO_ARABIC = str.maketrans(PERSIAN, ARABIC)
+_TO_PERSIAN = str.maketrans(ARABIC, PERSIAN)  # Latin digits stay: that number is Latin
 
 MODEL_VERSION = 1  # part of the cache key: raise it when the samples or features change
 GLYPH_PIXELS = 16  # a glyph is compared as a 16 x 16 image of its ink
@@ -373,11 +375,13 @@ def read_number(
         if word.top - 0.15 * h <= y0 + (g.top + g.bottom) / 2 <= word.top + 1.15 * h
         and g.bottom - g.top <= 1.5 * h
     ]
-    core = [
-        i
-        for i, g in enumerate(found)
-        if _centre_in(word, x0 + (g.left + g.right) / 2, y0 + (g.top + g.bottom) / 2)
-    ]
+
+    def centre(i: int) -> tuple[float, float]:
+        """Glyph ``i``'s centre on the page."""
+        g = found[i]
+        return x0 + (g.left + g.right) / 2, y0 + (g.top + g.bottom) / 2
+
+    core = [i for i in range(len(found)) if _centre_in(word, *centre(i))]
     if not core:
         return None
     first, last = core[0], core[-1]
@@ -412,9 +416,7 @@ def read_number(
         return max(found[a].left, found[b].left) - min(found[a].right, found[b].right)
 
     def owners(i: int) -> list[int]:
-        g = found[i]
-        cx, cy = x0 + (g.left + g.right) / 2, y0 + (g.top + g.bottom) / 2
-        return [j for j, other in enumerate(words) if j != index and _centre_in(other, cx, cy)]
+        return [j for j, other in enumerate(words) if j != index and _centre_in(other, *centre(i))]
 
     def piece(j: int) -> bool:
         """Whether word ``j`` is a piece of a number (or a digit Tesseract read as و)."""
@@ -478,10 +480,7 @@ def _display(text: str, *, arabic: bool) -> str:
     fonts draw ٤٥٦ as ۴۵۶) or its own ٤٥٦ shapes were seen, else Persian. A comma or colon
     on the number's left edge goes after it, where a right-to-left line reads it."""
     shapes = any(c in "٤٥٦" for c in text) and not any(c in "۴۵۶" for c in text)
-    if arabic or shapes:
-        text = text.translate(str.maketrans(PERSIAN, ARABIC))
-    else:
-        text = text.translate(str.maketrans(ARABIC, PERSIAN))
+    text = text.translate(_TO_ARABIC if arabic or shapes else _TO_PERSIAN)
     lead = ""
     while text and text[0] in "،:.":
         lead, text = lead + text[0], text[1:]
@@ -503,7 +502,7 @@ def reread_numbers(
         found = read_number(gray, words, i, model)
         if found is None:
             continue
-        same = found.text.translate(_VALUE) == w.text.translate(_VALUE)
+        same = fold_digits(found.text) == fold_digits(w.text)
         if same and not found.covers:
             continue
         out[i] = replace(w, text=found.text, left=found.box[0], top=found.box[1],
