@@ -49,6 +49,8 @@ ABLATIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("no second look", {"second_look": False}),
     ("language per page only", {"line_languages": False}),
     ("no glyph numbers", {"glyph_numbers": False}),
+    ("no word check", {"word_check": False}),
+    ("no word joining", {"join_words": False}),
     ("read at cleaned dpi", {"read_dpi": 0}),
     ("fas+eng everywhere", {"fas_first": False}),
 )

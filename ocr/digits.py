@@ -35,6 +35,7 @@ from indexer.normalize import ARABIC_INDIC_DIGITS as ARABIC
 from indexer.normalize import ASCII_DIGITS as LATIN
 from indexer.normalize import PERSIAN_DIGITS as PERSIAN
 from indexer.normalize import fold_digits
+from ocr.tools import cache_dir
 from ocr.types import Word
 
 log = logging.getLogger(__name__)
@@ -239,13 +240,6 @@ def render_samples(
     return np.concatenate(rows), np.array(chars)
 
 
-def _cache_dir() -> Path:
-    """$PARVANDEH_CACHE, else parvandeh/ in $XDG_CACHE_HOME or ~/.cache."""
-    if os.environ.get("PARVANDEH_CACHE"):
-        return Path(os.environ["PARVANDEH_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "parvandeh"
-
-
 class GlyphModel:
     """Nearest known glyph shape, restricted to one digit system per number."""
 
@@ -305,7 +299,7 @@ def glyph_model() -> GlyphModel | None:
             (MODEL_VERSION, EM_SIZES, SAMPLES_PER_FONT, [(str(f), f.stat().st_size) for f in fonts])
         ).encode()
     ).hexdigest()[:16]
-    path = _cache_dir() / f"glyphs-{key}.npz"
+    path = cache_dir() / f"glyphs-{key}.npz"
     try:
         with np.load(path) as cached:
             return GlyphModel(cached["rows"], cached["chars"])

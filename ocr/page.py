@@ -15,6 +15,7 @@ from PIL import Image
 
 from ocr.clean import clean, remove_rules, rescale, table_rules
 from ocr.digits import reread_numbers
+from ocr.lexicon import model_words
 from ocr.raster import load_page
 from ocr.tesseract import (
     Reading,
@@ -28,6 +29,7 @@ from ocr.tesseract import (
     with_words,
 )
 from ocr.types import CleanInfo, Word
+from ocr.words import join_split_words, reread_unknown_words
 
 MAX_SECOND_LOOKS = 6  # regions re-read per page, largest first
 # A missed region is a line or a few: a signature block under a stamp is about 40 mm tall.
@@ -68,6 +70,8 @@ class PageOptions:
     second_look: bool = True  # re-read text-like ink that no recognized word covers
     line_languages: bool = True  # weak lines of a Persian page read again in the other languages
     glyph_numbers: bool = True  # numbers read again glyph by glyph (ocr.digits)
+    word_check: bool = True  # lines with words outside the dictionary read again (ocr.words)
+    join_words: bool = True  # words split at a narrow gap joined when that makes a word
     skip: tuple[str, ...] = ()  # cleaning steps to leave out (ocr.clean.CLEAN_STEPS), for ablation
 
 
@@ -95,11 +99,39 @@ def _attempt(
         reading = _other_language_lines(cleaned, reading, info.dpi, options)
     if options.second_look:
         reading = _second_look(remove_rules(cleaned, rules=rules), reading, info.dpi, options)
+    if (options.word_check or options.join_words) and "fas" in options.lang:
+        reading, info = _check_words(cleaned, reading, info, options)
     if options.glyph_numbers:
         words = reread_numbers(cleaned, reading.words)
         if words != list(reading.words):
             reading = reading_of(words)
     return reading, info, cleaned
+
+
+def _check_words(
+    image: np.ndarray, reading: Reading, info: CleanInfo, options: PageOptions
+) -> tuple[Reading, CleanInfo]:
+    """Persian words outside the model's dictionary read again, split words joined
+    (`ocr.words`); what changed is noted in the page's steps for QA."""
+    lexicon = model_words("fas")
+    words = list(reading.words)
+    notes = []
+    if options.word_check:
+        checked = reread_unknown_words(
+            image, words, dpi=info.dpi, lexicon=lexicon, timeout=options.timeout
+        )
+        changed = sum(a.text != b.text for a, b in zip(words, checked, strict=True))
+        if changed:
+            notes.append(f"{changed} unknown words read again")
+        words = checked
+    if options.join_words:
+        joined = join_split_words(image, words, lexicon=lexicon)
+        if len(joined) < len(words):
+            notes.append(f"{len(words) - len(joined)} split words joined")
+        words = joined
+    if not notes:
+        return reading, info
+    return reading_of(words), replace(info, steps=(*info.steps, *notes))
 
 
 MIN_WORD_SIZE_MM = 0.8  # a 9-pt digit is 2 mm tall; a "word" this small both ways is a speck

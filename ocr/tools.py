@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable
+from pathlib import Path
 
 from ocr.errors import MissingDependency
 
@@ -29,6 +32,26 @@ def tesseract_languages() -> set[str]:
     out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30)
     lines = (out.stdout or "").splitlines()
     return {line.strip() for line in lines[1:] if line.strip()}
+
+
+def tessdata_dir() -> Path | None:
+    """The directory Tesseract loads its models from (as `tesseract --list-langs` says)."""
+    if os.environ.get("TESSDATA_PREFIX"):
+        return Path(os.environ["TESSDATA_PREFIX"])
+    try:
+        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r'"([^"]+)"', (out.stdout or "").split("\n", 1)[0])
+    return Path(found.group(1)) if found else None
+
+
+def cache_dir() -> Path:
+    """Where models built on this machine are kept: $PARVANDEH_CACHE, else parvandeh/ in
+    $XDG_CACHE_HOME or ~/.cache."""
+    if os.environ.get("PARVANDEH_CACHE"):
+        return Path(os.environ["PARVANDEH_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "parvandeh"
 
 
 def check_pdftoppm() -> None:

@@ -13,6 +13,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from ocr.digits import glyph_model
 from ocr.errors import MissingDependency
+from ocr.lexicon import model_words
 from ocr.page import PageOptions
 from pipeline.task import PageRef, PageResult, init_worker, run_page
 
@@ -29,6 +30,8 @@ def run_pool(refs: Iterable[PageRef], options: PageOptions, *, jobs: int) -> Ite
     """Yield results as they finish; at most 2×jobs pages are in flight at once."""
     if options.glyph_numbers:
         glyph_model()  # rendered (first run) or loaded here, so workers find it cached
+    if (options.word_check or options.join_words) and "fas" in options.lang:
+        model_words("fas")  # likewise the dictionary's word list
     context = multiprocessing.get_context("forkserver")
     pending: dict[Future[PageResult], PageRef] = {}
     queue = iter(refs)
