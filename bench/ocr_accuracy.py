@@ -128,8 +128,11 @@ def _ablation_page(args: tuple[PageRef, PageOptions]) -> str:
     return result.text
 
 
-def run_ablation(scans: Path, truth: list[dict[str, Any]], *, jobs: int) -> None:
-    """Each configuration over the same pages in a fresh pool; one table row each."""
+def run_ablation(
+    scans: Path, truth: list[dict[str, Any]], *, jobs: int, rows: list[str] | None = None
+) -> None:
+    """Each configuration (or those named in ``rows``) over the same pages in a fresh
+    pool; one table row each."""
     refs = []
     for p in truth:  # as ingest makes them, with the dpi the file states
         path = scans / p["source"]
@@ -137,6 +140,8 @@ def run_ablation(scans: Path, truth: list[dict[str, Any]], *, jobs: int) -> None
         refs.append(PageRef(str(path), "", p["page"], info.kind, info.dpis[p["page"] - 1]))
     print(f"{'configuration':<22} {'CER mean':>8} {'median':>7} {'worst':>6} {'pages/min':>9}")
     for name, overrides in ABLATIONS:
+        if rows and name not in rows:
+            continue
         options = PageOptions(**overrides)
         started = time.perf_counter()
         with ProcessPoolExecutor(max_workers=jobs, initializer=init_worker) as pool:
@@ -156,13 +161,16 @@ def main() -> None:
     ap.add_argument("--skip-ocrmypdf", action="store_true")
     ap.add_argument("--worst", type=int, default=8, help="list this many worst parvandeh pages")
     ap.add_argument("--ablation", action="store_true", help="CER and speed with each step off")
+    ap.add_argument(
+        "--rows", help="with --ablation: only these configurations, comma-separated ('all on,no word check')"
+    )
     args = ap.parse_args()
 
     truth = make_set(args.set, pages=args.pages, seed=args.seed)["pages"]
     scans = args.set / "scans"
     if args.ablation:
         print(f"set: {args.set} ({len(truth)} pages, seed {args.seed}), {args.jobs} processes")
-        run_ablation(scans, truth, jobs=args.jobs)
+        run_ablation(scans, truth, jobs=args.jobs, rows=args.rows.split(",") if args.rows else None)
         return
     reference = {(p["source"], p["page"]): p["text"] for p in truth}
     n = len(reference)

@@ -76,6 +76,18 @@ FONT_GLOBS = (
 _NUMBER_WORD = re.compile(r"^[0-9۰-۹٠-٩/\-.,،:٫]*[0-9۰-۹٠-٩][0-9۰-۹٠-٩/\-.,،:٫]*$")
 
 
+# Marks Tesseract adds to a number it half reads (۳( for a postal code); a glyph reading
+# of the ink still has to match known shapes everywhere, so a real bracket keeps the word.
+_STRAY = "()|"
+
+
+def _grew(reading: str, read: str) -> bool:
+    """Whether the glyph reading found digits, other than zeros, that Tesseract's word
+    did not have."""
+    digits = [c for c in fold_digits(reading) if c.isdigit()]
+    return len(digits) > sum(c.isdigit() for c in read) and any(c != "0" for c in digits)
+
+
 # A word that can be a piece of a number: digits, separators and marks only.
 _PIECE = re.compile(r"^[0-9۰-۹٠-٩/\-.,،:٫|]+$")
 
@@ -491,11 +503,13 @@ def reread_numbers(
         return list(words)
     out: dict[int, Word] = dict(enumerate(words))
     for i, w in enumerate(words):
-        if i not in out or not _NUMBER_WORD.match(w.text) or not w.text.strip("۰٠0.-/"):
+        if i not in out or not _NUMBER_WORD.match(w.text.strip(_STRAY)):
             continue
         found = read_number(gray, words, i, model)
         if found is None:
             continue
+        if not w.text.strip("۰٠0.-/" + _STRAY) and not _grew(found.text, w.text):
+            continue  # a lone dot (a speck, a full stop) is a zero only inside a number
         same = fold_digits(found.text) == fold_digits(w.text)
         if same and not found.covers:
             continue

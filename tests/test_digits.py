@@ -80,13 +80,13 @@ def test_letters_under_a_number_reading_keep_tesseracts_reading(model: GlyphMode
     assert reread_numbers(gray, [word], model) == [word]
 
 
-def test_words_that_are_not_numbers_and_lone_zeros_are_not_read_again(
+def test_words_that_are_not_numbers_are_not_read_again(
     model: GlyphModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gray, number = _scanned_number("۴۲۶۹۵/۸۶", HOMA, read_as="۴۲۶۹۵۱۸۶")
     seen: list[str] = []
     monkeypatch.setattr(digits, "read_number", lambda g, ws, i, m: seen.append(ws[i].text))
-    others = [Word("پلاک", 90, 0, 0, 10, 10), Word("۰۰۰", 60, 0, 0, 10, 10), Word("۰۰-۰", 60, 0, 0, 10, 10)]
+    others = [Word("پلاک", 90, 0, 0, 10, 10), Word("(بند", 60, 0, 0, 10, 10), Word("ب۲", 60, 0, 0, 10, 10)]
     reread_numbers(gray, [number, *others], model)
     assert seen == ["۴۲۶۹۵۱۸۶"]
 
@@ -113,6 +113,29 @@ def test_digits_tesseract_dropped_beside_a_number_are_read(model: GlyphModel) ->
     assert number.text == "۳۱۱۷۹۵۸۸۸۷"
     assert abs(number.left - boxes[0][0]) <= 2
     assert abs(number.left + number.width - boxes[-1][2]) <= 2
+
+
+def test_a_number_tesseract_kept_only_a_zero_of_is_read_whole(model: GlyphModel) -> None:
+    """A clean national ID read as ``۰ ۲(``: one of its zeros, and its first digit with a
+    bracket that is not on the page."""
+    gray, _ = _scanned_number("۲۱۷۰۰۰۸۳۹۰", NAZLI, read_as="")
+    boxes = _ink_boxes(gray)
+    assert len(boxes) == 10
+    read = [_word_over(boxes[4:5], "۰"), _word_over(boxes[0:1], "۲(")]
+    assert [w.text for w in reread_numbers(gray, read, model)] == ["۲۱۷۰۰۰۸۳۹۰"]
+    alone = [_word_over(boxes[0:4], "۲۱۷(")]  # the stray bracket alone does not stop it
+    assert [w.text for w in reread_numbers(gray, alone, model)] == ["۲۱۷۰۰۰۸۳۹۰"]
+
+
+def test_a_dot_of_a_leader_line_stays_a_dot(model: GlyphModel) -> None:
+    """A form's dotted leader line (نام: ..........), three dots of it read as ۰۰۰: a row of
+    dots at a digit's pitch is not a number of zeros."""
+    gray, _ = _scanned_number("نام ............ ملک", NAZLI, read_as="")
+    boxes = _ink_boxes(gray)
+    dots = sorted((b for b in boxes if b[3] - b[1] <= 6 and b[2] - b[0] <= 6), key=lambda b: b[0])
+    assert len(dots) >= 10
+    zero = _word_over(dots[4:7], "۰۰۰")
+    assert reread_numbers(gray, [zero], model) == [zero]
 
 
 def test_pieces_of_one_number_become_one_word(model: GlyphModel) -> None:
