@@ -81,6 +81,14 @@ _NUMBER_WORD = re.compile(r"^[0-9۰-۹٠-٩/\-.,،:٫]*[0-9۰-۹٠-٩][0-9۰-۹�
 _STRAY = "()|"
 
 
+def _mostly_digits(text: str) -> bool:
+    """A long number with a few of its glyphs read as letters (ب۰-۰۲۳-۱۹۶-۵۳۸-۰۰۰-۰۰۰):
+    worth a glyph reading, which keeps it only if every glyph is a known digit shape."""
+    digits = sum(c.isdigit() for c in text)
+    letters = sum(c.isalpha() for c in text)
+    return digits >= 4 and digits >= 2 * letters
+
+
 def _grew(reading: str, read: str) -> bool:
     """Whether the glyph reading found digits, other than zeros, that Tesseract's word
     did not have."""
@@ -333,9 +341,13 @@ def glyph_model() -> GlyphModel | None:
 # --------------------------------------------------------------------------- reading
 
 
+FLAT = 0.5  # a "word" this much lower than the number it is beside is dots and dashes (۰۰۰-۰۰۰)
 REACH = 16.0  # how far beside a number word (in its heights) lost digits are looked for
 MAX_RUN = 26  # glyphs in one number (a renovation code with its hyphens is 21)
 DIGIT_PITCH = 0.8  # distance between digit centres, in digit heights, when a word has one
+DASH_ASPECT, DASH_HEIGHT, DASH_MIDDLE = 1.8, 0.3, 0.25  # a hyphen's shape, in digit heights
+DOT_SIZE = 0.5  # a zero's dot is at most this many digit heights across
+DOT_ROUND = 1.5  # and at most this much wider than tall (a hyphen is 1.8 and more)
 NEXT_DIGIT = 1.3  # a glyph further than this many pitches from the number is past a space
 PERIOD_BELOW = 0.22  # a dot this far below the middle of the line is a period, not ۰
 
@@ -403,10 +415,31 @@ def read_number(
             rows[i] = _features(labels, [found[i]], band=band)[0]
         return rows[i]
 
+    def dash(i: int) -> bool:
+        """A short bar across the middle of the digits: a hyphen, whatever its length and
+        thickness in this typeface (the rendered ones vary more than digits do)."""
+        g = found[i]
+        h, w = g.bottom - g.top, g.right - g.left
+        middle = (g.top + g.bottom) / 2 - (band[0] + band[1]) / 2
+        return w >= DASH_ASPECT * h and h <= DASH_HEIGHT * tall and abs(middle) <= DASH_MIDDLE * tall
+
+    def dot(i: int) -> bool:
+        """A blob the size of a dot across the middle of the digits: a Persian zero, even
+        when a speck or a smudge has changed its outline (ink, not a shape, decides)."""
+        g = found[i]
+        h, w = g.bottom - g.top, g.right - g.left
+        middle = (g.top + g.bottom) / 2 - (band[0] + band[1]) / 2
+        return (
+            h <= DOT_SIZE * tall
+            and w <= DOT_SIZE * tall
+            and w <= DOT_ROUND * h  # not a short hyphen
+            and abs(middle) <= DASH_MIDDLE * tall
+        )
+
     def nearest(i: int) -> float:
         """Distance from glyph ``i`` to the nearest known shape (computed when asked)."""
         if i not in known:
-            known[i] = float(model.nearest(feature(i)[None, :])[0])
+            known[i] = 0.0 if dash(i) or dot(i) else float(model.nearest(feature(i)[None, :])[0])
         return known[i]
 
     if max(nearest(i) for i in range(first, last + 1)) > MAX_GLYPH_DISTANCE:
@@ -427,7 +460,11 @@ def read_number(
     def piece(j: int) -> bool:
         """Whether word ``j`` is a piece of a number (or a digit Tesseract read as و)."""
         other = words[j]
-        return bool(_PIECE.match(other.text)) or (other.conf < 50 and other.width <= 2.5 * pitch)
+        return (
+            bool(_PIECE.match(other.text))
+            or (other.conf < 50 and other.width <= 2.5 * pitch)
+            or other.height <= FLAT * word.height  # dots and dashes, too flat for letters
+        )
 
     def joins(i: int, j: int) -> bool:
         """Whether glyph ``i``, next to the number's glyph ``j``, belongs to the number."""
@@ -459,6 +496,12 @@ def read_number(
     features = np.array([feature(i) for i in range(first, last + 1)])
     latin = sum(c in LATIN for c in word.text) > len(word.text) / 2
     text, near = model.read(features, latin=latin)
+    chars = list(text)
+    for k in range(first, last + 1):
+        if dash(k) or (dot(k) and not latin):
+            chars[k - first] = "-" if dash(k) else "۰"
+            near[k - first] = 0.0
+    text = "".join(chars)
     if float(near.max()) > MAX_GLYPH_DISTANCE or not any(c.isdigit() for c in text):
         return None
     text = _periods(text, features)
@@ -503,7 +546,7 @@ def reread_numbers(
         return list(words)
     out: dict[int, Word] = dict(enumerate(words))
     for i, w in enumerate(words):
-        if i not in out or not _NUMBER_WORD.match(w.text.strip(_STRAY)):
+        if i not in out or not (_NUMBER_WORD.match(w.text.strip(_STRAY)) or _mostly_digits(w.text)):
             continue
         found = read_number(gray, words, i, model)
         if found is None:

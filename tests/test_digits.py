@@ -138,6 +138,42 @@ def test_a_dot_of_a_leader_line_stays_a_dot(model: GlyphModel) -> None:
     assert reread_numbers(gray, [zero], model) == [zero]
 
 
+RESOURCES = Path(__file__).parent / "resources"
+
+
+def test_a_renovation_code_with_its_zeros_read_as_flat_letters_is_read_whole(model: GlyphModel) -> None:
+    """A cleaned permit line (the bench generator's 1388 permit, 200 dpi): Tesseract read
+    the code's ۰۰۰-۰۰۰ as three flat "words" (دم ی ول, 5 px tall beside 17 px digits), and
+    one hyphen of it is unlike the rendered hyphens (squared distance 0.29)."""
+    gray = cv2.imread(str(RESOURCES / "renovation_code_line.png"), cv2.IMREAD_GRAYSCALE)
+    read = [
+        Word("۱۲۸-۰۸۰-۰۴-۰۶", 87.0, 282, 31, 150, 17),
+        Word("دم", 20.0, 249, 39, 28, 5),
+        Word("ی", 48.0, 214, 39, 15, 5),
+        Word("ول", 54.0, 186, 39, 18, 5),
+    ]
+    assert [w.text for w in reread_numbers(gray, read, model)] == ["۰۰۰-۰۰۰-۱۲۸-۰۸۰-۰۴-۰۶"]
+
+
+def test_a_number_with_a_glyph_read_as_a_letter_is_read_again(model: GlyphModel) -> None:
+    """Tesseract read a renovation code's ۶ as ب (confidence 0): the ink is all digits."""
+    gray, word = _scanned_number("۱۹۴-۰۳-۰۶", NAZLI, read_as="۱۹۴-۰۳-ب۰")
+    assert [w.text for w in reread_numbers(gray, [word], model)] == ["۱۹۴-۰۳-۰۶"]
+    gray, word = _scanned_number("بند ۱۲", NAZLI, read_as="بند۱۲")  # letters stay letters
+    assert [w.text for w in reread_numbers(gray, [word], model)] == ["بند۱۲"]
+
+
+def test_a_smudged_zero_inside_a_number_is_a_zero(model: GlyphModel) -> None:
+    """A speck touching one dot of ۰۰۰ changes its outline, not what it is."""
+    gray, _ = _scanned_number("۱۲۸-۰۰۰-۰۰۰", NAZLI, read_as="")
+    boxes = _ink_boxes(gray)
+    dots = sorted((b for b in boxes if b[3] - b[1] <= 6 and b[2] - b[0] <= 6), key=lambda b: b[0])
+    left, top, right, _ = dots[1]
+    gray[top - 2 : top, right - 1 : right + 2] = 40
+    (number,) = reread_numbers(gray, [_word_over(boxes[0:3], "۱۲۸")], model)
+    assert number.text == "۱۲۸-۰۰۰-۰۰۰"
+
+
 def test_pieces_of_one_number_become_one_word(model: GlyphModel) -> None:
     """A renovation code's zeros, read as three words (۰۰ ۰ ۰۰), join the code."""
     gray, _ = _scanned_number("۱۲۸-۰۰۰-۰۰۰", NAZLI, read_as="")
