@@ -390,6 +390,10 @@ _RENOVATION_RE = re.compile(
     _FLAGS,
 )
 
+# A whole code without its label (the label misread: کد نوسازي ملكث.): six hyphenated groups
+# of the 2-2-3-3-3-3 shape, which nothing else in a dossier has.
+_RENOVATION_BARE_RE = re.compile(rf"{_NUMBER_START}(?P<v>\d{{2,3}}(?:[ ]?-[ ]?\d{{2,3}}){{5}}){_END}")
+
 _SPACED_GROUPS = r"\d+(?:(?:[ ]?-[ ]?|[ ])\d+){0,3}"
 _POSTAL_RE = re.compile(
     rf"(?:(?<!\w)(?:{_KAD}[ ]*)?[پب][سش]تت?ی|\b(?:postal|post|zip)[ ]*code){_GAP}{_OF}"
@@ -661,6 +665,20 @@ def _renovation_fit(groups: Sequence[str]) -> tuple[list[str], int] | None:
 
 
 def _find_renovation_codes(page: _Page) -> Iterator[_Match]:
+    labelled: list[tuple[int, int]] = []
+    for found in _labelled_renovation_codes(page):
+        labelled.append((found.start, found.end))
+        yield found
+    for m in _RENOVATION_BARE_RE.finditer(page.clean):
+        if any(s < m.end() and m.start() < e for s, e in labelled):
+            continue
+        fit = _renovation_fit(re.split(r"[ ]?-[ ]?", m.group("v")))
+        if fit is not None and fit[1] == 0:
+            start, end = m.span("v")
+            yield _Match(start, end, [_ident(Kind.RENOVATION_CODE, start, end, "-".join(fit[0]))])
+
+
+def _labelled_renovation_codes(page: _Page) -> Iterator[_Match]:
     for m in _RENOVATION_RE.finditer(page.clean):
         tokens = _tokens(page, *m.span("v"))
         best: tuple[tuple[int, int, int], list[str], int] | None = None
