@@ -89,6 +89,17 @@ def _mostly_digits(text: str) -> bool:
     return digits >= 4 and digits >= 2 * letters
 
 
+SURE = 85.0  # Tesseract's word confidence above which a glyph reading cut short is not taken
+
+
+def _cut_short(reading: str, read: str) -> bool:
+    """Whether the glyph reading is Tesseract's reading with glyphs missing at an end (a
+    digit its word box left out, ۱۴۰۰/۰۵/۰ for ۱۴۰۰/۰۵/۰۱), not a different reading. An
+    unsure reading cut short is taken: there Tesseract added a digit (۷۲۳۰ for ۲۳۰, 73)."""
+    mine, theirs = fold_digits(reading), fold_digits(read.strip(_STRAY))
+    return len(mine) < len(theirs) and (theirs.startswith(mine) or theirs.endswith(mine))
+
+
 def _grew(reading: str, read: str) -> bool:
     """Whether the glyph reading found digits, other than zeros, that Tesseract's word
     did not have."""
@@ -553,6 +564,8 @@ def reread_numbers(
             continue
         if not w.text.strip("۰٠0.-/" + _STRAY) and not _grew(found.text, w.text):
             continue  # a lone dot (a speck, a full stop) is a zero only inside a number
+        if w.conf >= SURE and _cut_short(found.text, w.text):
+            continue  # Tesseract's word box left out its last glyph: keep its sure reading
         same = fold_digits(found.text) == fold_digits(w.text)
         if same and not found.covers:
             continue

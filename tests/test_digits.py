@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -224,6 +225,22 @@ def test_the_alef_just_after_a_number_is_not_a_one(model: GlyphModel) -> None:
     # Tesseract's box of the word runs into the number's, as it does on such lines.
     letters = Word("اصلی", 90.0, px, int(ys.min()) - 4, start - px + 6, 2 * px)
     assert [w.text for w in reread_numbers(gray, [word, letters], model)] == ["۵۳", "اصلی"]
+
+
+def test_a_right_reading_whose_box_left_out_a_digit_is_kept(model: GlyphModel) -> None:
+    """Tesseract read ۱۴۰۰/۰۵/۰۱ right but put its last ۱ inside the next word's box
+    (مورخ): the glyph reading, one glyph short, does not replace it."""
+    gray, _ = _scanned_number("مورخ ۱۴۰۰/۰۵/۰۱ در", HOMA, read_as="")
+    words = _words_of_line(gray)  # در, the number (its slashes may part it), مورخ
+    left, right = words[0], words[-1]
+    digits = [b for b in _ink_boxes(gray) if left[2] < b[0] and b[2] < right[0]]
+    last = max(digits, key=lambda b: b[2])
+    line = [
+        Word("مورخ", 90.0, last[0], right[1], right[2] - last[0], right[3] - right[1]),
+        replace(_word_over([b for b in digits if b != last], "۱۴۰۰/۰۵/۰۱"), conf=90.0),
+        _word_over([left], "در"),
+    ]
+    assert [w.text for w in reread_numbers(gray, line, model)] == ["مورخ", "۱۴۰۰/۰۵/۰۱", "در"]
 
 
 def test_a_full_stop_after_a_number_is_not_a_zero(model: GlyphModel) -> None:
