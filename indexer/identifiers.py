@@ -395,8 +395,10 @@ _RENOVATION_RE = re.compile(
 _RENOVATION_BARE_RE = re.compile(rf"{_NUMBER_START}(?P<v>\d{{2,3}}(?:[ ]?-[ ]?\d{{2,3}}){{5}}){_END}")
 
 _SPACED_GROUPS = r"\d+(?:(?:[ ]?-[ ]?|[ ])\d+){0,3}"
+# After کد the label may have lost its پ's dots to a ن and gained a stray dot (کد.نستی).
 _POSTAL_RE = re.compile(
-    rf"(?:(?<!\w)(?:{_KAD}[ ]*)?[پب][سش]تت?ی|\b(?:postal|post|zip)[ ]*code){_GAP}{_OF}"
+    rf"(?:(?<!\w)(?:{_KAD}[ ]*)?[پب][سش]تت?ی|(?<!\w){_KAD}[ .]{{0,2}}[پبن][سش]تی"
+    rf"|\b(?:postal|post|zip)[ ]*code){_GAP}{_OF}"
     rf"(?P<v>{_SPACED_GROUPS})",
     _FLAGS,
 )
