@@ -175,6 +175,28 @@ def test_a_smudged_zero_inside_a_number_is_a_zero(model: GlyphModel) -> None:
     assert number.text == "۱۲۸-۰۰۰-۰۰۰"
 
 
+def test_what_is_left_of_a_faint_slash_is_not_a_zero(model: GlyphModel) -> None:
+    """A light slash that thresholding leaves as a 2 x 3 stroke, as small as a zero's dot:
+    it is not read as ۰ (the date would become ۱۳۹۲۰۰۸۰۰۱)."""
+    gray, word = _scanned_number("۱۳۹۲/۰۸/۰۱", NAZLI, read_as="۱۳۹۲/۰۸/۰۱")
+    pieces = sorted(b for b in _ink_boxes(gray) if b[2] - b[0] <= 2)  # a thin slash breaks up
+    slashes: list[list[tuple[int, int, int, int]]] = []
+    for b in pieces:
+        if slashes and b[0] - slashes[-1][-1][2] <= 3:
+            slashes[-1].append(b)
+        else:
+            slashes.append([b])
+    assert len(slashes) == 2
+    for group in slashes:
+        left, top = min(b[0] for b in group), min(b[1] for b in group)
+        right, bottom = max(b[2] for b in group), max(b[3] for b in group)
+        gray[top - 1 : bottom + 1, left - 1 : right + 1] = 255
+        middle, centre = (top + bottom) // 2, (left + right) // 2
+        gray[middle - 1 : middle + 2, centre] = 30  # a stroke's fragment, 1 px wide
+        gray[middle - 1, centre + 1] = 30
+    assert [w.text for w in reread_numbers(gray, [word], model)] == ["۱۳۹۲/۰۸/۰۱"]
+
+
 def test_pieces_of_one_number_become_one_word(model: GlyphModel) -> None:
     """A renovation code's zeros, read as three words (۰۰ ۰ ۰۰), join the code."""
     gray, _ = _scanned_number("۱۲۸-۰۰۰-۰۰۰", NAZLI, read_as="")
