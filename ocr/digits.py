@@ -359,6 +359,7 @@ DIGIT_PITCH = 0.8  # distance between digit centres, in digit heights, when a wo
 DASH_ASPECT, DASH_HEIGHT, DASH_MIDDLE = 1.8, 0.3, 0.25  # a hyphen's shape, in digit heights
 DOT_SIZE = 0.5  # a zero's dot is at most this many digit heights across
 DOT_ROUND = 1.5  # and at most this much wider than tall (a hyphen is 1.8 and more)
+DOT_FILL = 0.55  # and this much of its box is ink (a zero's dot 0.6-0.7, a stroke's piece 0.5)
 NEXT_DIGIT = 1.3  # a glyph further than this many pitches from the number is past a space
 PERIOD_BELOW = 0.22  # a dot this far below the middle of the line is a period, not ۰
 
@@ -447,10 +448,12 @@ def read_number(
             and abs(middle) <= DASH_MIDDLE * tall
         ):
             return False
-        # Solid: a 3 x 3 block of ink fits in it. What is left of a faint slash after
-        # thresholding is as small as a dot but a stroke (۱۳۹۲/۰۸/۰۱ read ۱۳۹۲۰۰۸۰۰۱).
+        # Solid: mostly ink, and a 2 x 2 block of it fits. What is left of a faint slash
+        # after thresholding is as small as a dot but a thin stroke (۱۳۹۲/۰۸/۰۱ was read
+        # ۱۳۹۲۰۰۸۰۰۱); a 4-px diamond of a zero at 180 dpi is solid.
         ink = np.isin(labels[g.top : g.bottom, g.left : g.right], g.labels).astype(np.uint8)
-        return bool(cv2.erode(np.pad(ink, 1), np.ones((3, 3), np.uint8)).any())
+        block = cv2.erode(np.pad(ink, 1), np.ones((2, 2), np.uint8)).any()
+        return bool(block) and ink.mean() >= DOT_FILL
 
     def nearest(i: int) -> float:
         """Distance from glyph ``i`` to the nearest known shape (computed when asked)."""
