@@ -92,8 +92,8 @@ def _windows(
         w = words[i]
         by_line.setdefault((w.block, w.par, w.line), []).append(i)
     out: list[tuple[tuple[int, int, int, int], list[int]]] = []
-    for members in by_line.values():
-        line = [w for w in words if (w.block, w.par, w.line) == (words[members[0]].block, words[members[0]].par, words[members[0]].line)]
+    for key, members in by_line.items():
+        line = [w for w in words if (w.block, w.par, w.line) == key]
         top = min(w.top for w in line)
         bottom = max(w.top + w.height for w in line)
         height = bottom - top
