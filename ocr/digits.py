@@ -100,6 +100,19 @@ def _cut_short(reading: str, read: str) -> bool:
     return len(mine) < len(theirs) and (theirs.startswith(mine) or theirs.endswith(mine))
 
 
+def _split_within(found: NumberReading, word: Word) -> bool:
+    """Whether the glyph reading is Tesseract's, inside the same box, with one glyph read
+    as two: a glyph broken by a thin stroke lost to thresholding (85096 → 851196). Not
+    digits found beside the word, nor a reading that differs more (2 → 5672)."""
+    left, _, width, _ = found.box
+    if not (left >= word.left - 2 and left + width <= word.left + word.width + 2):
+        return False
+    mine, theirs = fold_digits(found.text), fold_digits(word.text.strip(_STRAY))
+    return len(mine) == len(theirs) + 1 and any(
+        mine[:i] + mine[i + 2 :] == theirs[:i] + theirs[i + 1 :] for i in range(len(theirs))
+    )
+
+
 def _grew(reading: str, read: str) -> bool:
     """Whether the glyph reading found digits, other than zeros, that Tesseract's word
     did not have."""
@@ -574,6 +587,8 @@ def reread_numbers(
             continue  # a lone dot (a speck, a full stop) is a zero only inside a number
         if w.conf >= SURE and _cut_short(found.text, w.text):
             continue  # Tesseract's word box left out its last glyph: keep its sure reading
+        if w.conf >= SURE and _split_within(found, w):
+            continue  # a glyph broken in two (a Latin 0 as 11): keep the sure reading
         same = fold_digits(found.text) == fold_digits(w.text)
         if same and not found.covers:
             continue

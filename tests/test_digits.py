@@ -265,6 +265,18 @@ def test_a_right_reading_whose_box_left_out_a_digit_is_kept(model: GlyphModel) -
     assert [w.text for w in reread_numbers(gray, line, model)] == ["مورخ", "۱۴۰۰/۰۵/۰۱", "در"]
 
 
+def test_a_sure_reading_is_kept_when_a_glyph_breaks_in_two(model: GlyphModel) -> None:
+    """A Latin 0 whose thin top and bottom thresholding lost is two arcs, each like a 1:
+    Tesseract's sure 85096/86 is not replaced by 851196/86."""
+    gray, word = _scanned_number("85096/86", DEJAVU, read_as="85096/86", px=26)
+    boxes = _ink_boxes(gray)
+    left, top, right, bottom = sorted(boxes)[2]  # the 0
+    middle = (left + right) // 2
+    gray[top - 1 : bottom + 1, middle - 3 : middle + 4] = 255  # its top and bottom lost
+    assert len(_ink_boxes(gray)) == len(boxes) + 1
+    assert [w.text for w in reread_numbers(gray, [replace(word, conf=90.0)], model)] == ["85096/86"]
+
+
 def test_a_full_stop_after_a_number_is_not_a_zero(model: GlyphModel) -> None:
     # Right to left, the full stop that ends the sentence is printed left of the number,
     # where Tesseract reads it as a leading ۰.
