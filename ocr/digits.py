@@ -89,7 +89,7 @@ def _mostly_digits(text: str) -> bool:
     return digits >= 4 and digits >= 2 * letters
 
 
-SURE = 85.0  # Tesseract's word confidence above which a glyph reading cut short is not taken
+SURE = 85.0  # Tesseract's word confidence above which a reading cut short or split is kept
 
 
 def _cut_short(reading: str, read: str) -> bool:
@@ -440,38 +440,35 @@ def read_number(
             rows[i] = _features(labels, [found[i]], band=band)[0]
         return rows[i]
 
-    def dash(i: int) -> bool:
-        """A short bar across the middle of the digits: a hyphen, whatever its length and
-        thickness in this typeface (the rendered ones vary more than digits do)."""
-        g = found[i]
-        h, w = g.bottom - g.top, g.right - g.left
-        middle = (g.top + g.bottom) / 2 - (band[0] + band[1]) / 2
-        return w >= DASH_ASPECT * h and h <= DASH_HEIGHT * tall and abs(middle) <= DASH_MIDDLE * tall
+    marks: dict[int, str | None] = {}
 
-    def dot(i: int) -> bool:
-        """A blob the size of a dot across the middle of the digits: a Persian zero, even
-        when a speck or a smudge has changed its outline (ink, not a shape, decides)."""
-        g = found[i]
-        h, w = g.bottom - g.top, g.right - g.left
-        middle = (g.top + g.bottom) / 2 - (band[0] + band[1]) / 2
-        if not (
-            h <= DOT_SIZE * tall
-            and w <= DOT_SIZE * tall
-            and w <= DOT_ROUND * h  # not a short hyphen
-            and abs(middle) <= DASH_MIDDLE * tall
-        ):
-            return False
-        # Solid: mostly ink, and a 2 x 2 block of it fits. What is left of a faint slash
-        # after thresholding is as small as a dot but a thin stroke (۱۳۹۲/۰۸/۰۱ was read
-        # ۱۳۹۲۰۰۸۰۰۱); a 4-px diamond of a zero at 180 dpi is solid.
-        ink = np.isin(labels[g.top : g.bottom, g.left : g.right], g.labels).astype(np.uint8)
-        block = cv2.erode(np.pad(ink, 1), np.ones((2, 2), np.uint8)).any()
-        return bool(block) and ink.mean() >= DOT_FILL
+    def mark(i: int) -> str | None:
+        """``-`` for a short bar across the middle of the digits (a hyphen, whatever its
+        length and thickness in this typeface: the rendered ones vary more than digits
+        do), ``۰`` for a solid dot-sized blob there (a Persian zero, even when a speck or
+        a smudge has changed its outline); None for anything else. Size and place decide,
+        not the nearest shape."""
+        if i not in marks:
+            g = found[i]
+            h, w = g.bottom - g.top, g.right - g.left
+            middle = abs((g.top + g.bottom) / 2 - (band[0] + band[1]) / 2) <= DASH_MIDDLE * tall
+            if middle and w >= DASH_ASPECT * h and h <= DASH_HEIGHT * tall:
+                marks[i] = "-"
+            elif middle and h <= DOT_SIZE * tall and w <= DOT_SIZE * tall and w <= DOT_ROUND * h:
+                # Solid: mostly ink, and a 2 x 2 block of it fits. What is left of a faint
+                # slash after thresholding is as small as a dot but a thin stroke
+                # (۱۳۹۲/۰۸/۰۱ was read ۱۳۹۲۰۰۸۰۰۱); a 4-px diamond of a zero at 180 dpi is solid.
+                ink = np.isin(labels[g.top : g.bottom, g.left : g.right], g.labels).astype(np.uint8)
+                block = cv2.erode(np.pad(ink, 1), np.ones((2, 2), np.uint8)).any()
+                marks[i] = "۰" if block and ink.mean() >= DOT_FILL else None
+            else:
+                marks[i] = None
+        return marks[i]
 
     def nearest(i: int) -> float:
         """Distance from glyph ``i`` to the nearest known shape (computed when asked)."""
         if i not in known:
-            known[i] = 0.0 if dash(i) or dot(i) else float(model.nearest(feature(i)[None, :])[0])
+            known[i] = 0.0 if mark(i) else float(model.nearest(feature(i)[None, :])[0])
         return known[i]
 
     if max(nearest(i) for i in range(first, last + 1)) > MAX_GLYPH_DISTANCE:
@@ -530,8 +527,9 @@ def read_number(
     text, near = model.read(features, latin=latin)
     chars = list(text)
     for k in range(first, last + 1):
-        if dash(k) or (dot(k) and not latin):
-            chars[k - first] = "-" if dash(k) else "۰"
+        found_mark = mark(k)
+        if found_mark == "-" or (found_mark == "۰" and not latin):
+            chars[k - first] = found_mark
             near[k - first] = 0.0
     text = "".join(chars)
     if float(near.max()) > MAX_GLYPH_DISTANCE or not any(c.isdigit() for c in text):

@@ -74,6 +74,11 @@ class PageOptions:
     join_words: bool = True  # words split at a narrow gap joined when that makes a word
     skip: tuple[str, ...] = ()  # cleaning steps to leave out (ocr.clean.CLEAN_STEPS), for ablation
 
+    @property
+    def checks_words(self) -> bool:
+        """Whether Persian words are checked against the `fas` dictionary (ocr.words)."""
+        return (self.word_check or self.join_words) and "fas" in self.lang
+
 
 @dataclass(frozen=True, slots=True)
 class PageReading:
@@ -99,7 +104,7 @@ def _attempt(
         reading = _other_language_lines(cleaned, reading, info.dpi, options)
     if options.second_look:
         reading = _second_look(remove_rules(cleaned, rules=rules), reading, info.dpi, options)
-    if (options.word_check or options.join_words) and "fas" in options.lang:
+    if options.checks_words:
         reading, info = _check_words(cleaned, reading, info, options)
     if options.glyph_numbers:
         words = reread_numbers(cleaned, reading.words)

@@ -136,43 +136,24 @@ def recognize_region(
     block: int,
     timeout: float = 0,
     psm: int = 6,
-    scale: float = 1.0,
     prepare: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[Word]:
     """Words of one region (left, top, width, height), in page coordinates.
 
-    Read as a single block (``psm`` 6) or a single line (7), enlarged ``scale`` times;
-    ``prepare`` changes the region's pixels first (the page itself is left alone).
+    Read as a single block (``psm`` 6) or a single line (7); ``prepare`` changes the
+    region's pixels first (the page itself is left alone).
     """
     left, top, width, height = box
     crop = gray[top : top + height, left : left + width]
     if prepare is not None:
         crop = prepare(crop)
-    if scale != 1.0:
-        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
     try:
         data = pytesseract.image_to_data(
-            crop,
-            lang=lang,
-            config=_config(psm=psm, dpi=round(dpi * scale)),
-            output_type=pytesseract.Output.DICT,
-            timeout=timeout,
+            crop, lang=lang, config=_config(psm=psm, dpi=dpi), output_type=pytesseract.Output.DICT, timeout=timeout
         )
     except (RuntimeError, pytesseract.TesseractError):
-        return []  # a re-read is a bonus; its failure leaves the first reading
-    words = _words_from_data(data, block=block)
-    if scale != 1.0:
-        words = [
-            replace(
-                w,
-                left=round(w.left / scale),
-                top=round(w.top / scale),
-                width=round(w.width / scale),
-                height=round(w.height / scale),
-            )
-            for w in words
-        ]
-    return [replace(w, left=w.left + left, top=w.top + top) for w in words]
+        return []  # a second look is a bonus; its failure leaves the first reading
+    return _words_from_data(data, dx=left, dy=top, block=block)
 
 
 def recognize_strips(

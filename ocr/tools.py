@@ -26,12 +26,16 @@ def tesseract_version() -> str:
     return (out.stdout or out.stderr).splitlines()[0].strip()
 
 
+def _list_langs() -> list[str]:
+    """The lines `tesseract --list-langs` prints: where the models are, then one a line."""
+    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30)
+    return (out.stdout or "").splitlines()
+
+
 def tesseract_languages() -> set[str]:
     """Language models Tesseract can load."""
     tesseract_version()
-    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30)
-    lines = (out.stdout or "").splitlines()
-    return {line.strip() for line in lines[1:] if line.strip()}
+    return {line.strip() for line in _list_langs()[1:] if line.strip()}
 
 
 def tessdata_dir() -> Path | None:
@@ -39,10 +43,10 @@ def tessdata_dir() -> Path | None:
     if os.environ.get("TESSDATA_PREFIX"):
         return Path(os.environ["TESSDATA_PREFIX"])
     try:
-        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30)
+        lines = _list_langs()
     except (OSError, subprocess.SubprocessError):
         return None
-    found = re.search(r'"([^"]+)"', (out.stdout or "").split("\n", 1)[0])
+    found = re.search(r'"([^"]+)"', lines[0]) if lines else None
     return Path(found.group(1)) if found else None
 
 

@@ -87,13 +87,13 @@ def _windows(
     """Regions to read again, each an unknown word with a little of its line on both
     sides (Tesseract reads a word better with its neighbours' letters around it), merged
     where they overlap on one line: (box, the unknown words in it)."""
-    by_line: dict[tuple[int, int, int], list[int]] = {}
-    for i in unknown:
-        w = words[i]
-        by_line.setdefault((w.block, w.par, w.line), []).append(i)
+    wanted = set(unknown)
     out: list[tuple[tuple[int, int, int, int], list[int]]] = []
-    for key, members in by_line.items():
-        line = [w for w in words if (w.block, w.par, w.line) == key]
+    for group in line_groups(words):
+        members = [i for i in group if i in wanted]
+        if not members:
+            continue
+        line = [words[i] for i in group]
         top = min(w.top for w in line)
         bottom = max(w.top + w.height for w in line)
         height = bottom - top
@@ -167,11 +167,11 @@ def _ink_gap(ink: np.ndarray, right: Word, left: Word) -> int | None:
     x1 = right.left + right.width // 2
     if x1 <= x0 + 2:
         return None
-    columns = ink[top:bottom, x0:x1].any(axis=0)
+    columns: list[bool] = np.asarray(ink[top:bottom, x0:x1]).any(axis=0).tolist()
     middle = min(max((left.left + left.width + right.left) // 2 - x0, 0), len(columns) - 1)
     runs: list[tuple[int, int]] = []
     start = None
-    for x, inked in enumerate(columns.tolist() + [True]):
+    for x, inked in enumerate([*columns, True]):
         if not inked and start is None:
             start = x
         elif inked and start is not None:

@@ -30,7 +30,7 @@ def run_pool(refs: Iterable[PageRef], options: PageOptions, *, jobs: int) -> Ite
     """Yield results as they finish; at most 2×jobs pages are in flight at once."""
     if options.glyph_numbers:
         glyph_model()  # rendered (first run) or loaded here, so workers find it cached
-    if (options.word_check or options.join_words) and "fas" in options.lang:
+    if options.checks_words:
         model_words("fas")  # likewise the dictionary's word list
     context = multiprocessing.get_context("forkserver")
     pending: dict[Future[PageResult], PageRef] = {}
