@@ -62,7 +62,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @click.option("--lang", default="fas+eng", show_default=True, help="Tesseract languages.")
 @click.option("--page-timeout", type=click.FloatRange(min=1), default=300.0, show_default=True, help="Seconds before one page's OCR is abandoned.")
 @click.option("--retry-failed", is_flag=True, help="OCR pages that failed in earlier runs again.")
-@click.option("--second-chance-below", type=click.FloatRange(0, 100), default=70.0, show_default=True, help="Re-read pages whose mean confidence is below this with a stronger cleaning recipe.")
+@click.option("--second-chance-below", type=click.FloatRange(0, 100), default=80.0, show_default=True, help="Re-read pages whose mean confidence is below this with a stronger cleaning recipe.")
 @click.option("--no-images", "keep_images", is_flag=True, flag_value=False, default=True, help="Do not keep cleaned page images in the archive.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.option("--queue", "queue_url", metavar="URL", envvar="PARVANDEH_QUEUE",

@@ -7,6 +7,10 @@ package); nothing is downloaded. The words are kept in their matching form
 (``indexer.normalize``: ي/ك folded, half-spaces and marks removed), so a reading is
 looked up whatever spelling the model or the page used.
 
+The model's dictionary is general Persian. It lacks much of what a planning dossier
+says: letter formulas (بسمه, احتراماً, استحضار), planning terms (زیربنا, عقب‌نشینی,
+اعیان, پایان‌کار) and Karaj's district names (گوهردشت, مهرشهر, حیدرآباد). Those come
+with parvandeh in ``ocr/data/planning-words-fas.txt`` and are added to the `fas` list.
 An archive can add its own words (street and district names, people's names it holds)
 in a UTF-8 file, one word per line, named by ``$PARVANDEH_WORDS``.
 
@@ -51,22 +55,32 @@ def matching_form(word: str) -> str:
     return "".join(c for c in normalize(word) if c.isalpha())
 
 
-def _user_words() -> set[str]:
-    path = os.environ.get("PARVANDEH_WORDS")
-    if not path:
-        return set()
+DOMAIN_WORDS = {"fas": Path(__file__).with_name("data") / "planning-words-fas.txt"}
+
+
+def read_word_list(path: Path) -> set[str]:
+    """The matching forms of a word-per-line file's words; lines starting with # are
+    comments. Empty (with a warning) when the file cannot be read."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         log.warning("word list %s unreadable (%s): left out", path, e)
         return set()
-    return {form for form in map(matching_form, text.split()) if form}
+    lines = (line for line in map(str.strip, text.splitlines()) if not line.startswith("#"))
+    return {form for line in lines for form in map(matching_form, line.split()) if form}
+
+
+def _user_words() -> set[str]:
+    path = os.environ.get("PARVANDEH_WORDS")
+    return read_word_list(Path(path)) if path else set()
 
 
 @functools.cache
 def model_words(lang: str = "fas") -> frozenset[str]:
-    """The matching forms of the words in ``lang``'s model dictionary and the user's list;
-    empty (with a warning) when the model or Tesseract's tools cannot be found."""
+    """The matching forms of the words in ``lang``'s model dictionary, parvandeh's list for
+    the language and the user's list; only the user's (with a warning) when the model or
+    Tesseract's tools cannot be found, since a short list alone would make every other
+    word look unknown."""
     extra = _user_words()
     folder = tessdata_dir()
     model = folder / f"{lang}.traineddata" if folder else None
@@ -76,6 +90,8 @@ def model_words(lang: str = "fas") -> frozenset[str]:
     stat = model.stat()
     key = hashlib.sha256(repr((LEXICON_VERSION, str(model), stat.st_size, stat.st_mtime_ns)).encode())
     path = cache_dir() / f"words-{lang}-{key.hexdigest()[:16]}.txt"
+    if lang in DOMAIN_WORDS:
+        extra |= read_word_list(DOMAIN_WORDS[lang])
     try:
         return frozenset(path.read_text(encoding="utf-8").split()) | extra
     except (OSError, UnicodeDecodeError):

@@ -158,6 +158,85 @@ def reread_unknown_words(
     return out
 
 
+def _confusables(pairs: str) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for a, b in pairs.split():
+        out.setdefault(a, set()).add(b)
+        out.setdefault(b, set()).add(a)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+# Letters `fas` takes for one another on degraded pages: the same body with other dots
+# (ب پ ت ث ن ی, ج چ ح خ, د ذ, ر ز ژ, س ش, ص ض, ط ظ, ع غ, ف ق, ک گ), and the bodies it
+# blurs into each other (ح for ه or م, خ for ف).
+CONFUSABLE = _confusables("حه حم حخ حج خف جچ نت نب تب تث بپ یب ین یت رز زژ دذ سش صض عغ فق کگ طظ")
+MIN_SLIP_LETTERS = 3  # a two-letter word has too many dictionary neighbours to choose from
+
+
+def _slip_fixes(form: str, lexicon: Collection[str]) -> set[str]:
+    """Dictionary words that differ from ``form`` in one confusable letter."""
+    return {
+        fixed
+        for i, c in enumerate(form)
+        for other in CONFUSABLE.get(c, ())
+        if (fixed := form[:i] + other + form[i + 1 :]) in lexicon
+    }
+
+
+def _respelled(core: str, form: str) -> str:
+    """``core`` (the page's spelling) with its letters changed to ``form``'s, keeping its
+    half-spaces, marks and ي/ك where the letter is the same."""
+    out, k = [], 0
+    for c in core:
+        letters = matching_form(c)
+        if not letters:
+            out.append(c)
+            continue
+        if len(letters) != 1 or k >= len(form):
+            return form
+        out.append(c if letters == form[k] else form[k])
+        k += 1
+    return "".join(out) if k == len(form) else form
+
+
+def fix_letter_slips(words: Sequence[Word], *, lexicon: Collection[str]) -> list[Word]:
+    """The words, with each unknown Persian word that is one confusable letter away from
+    exactly one dictionary word spelled as that word. The re-read (`reread_unknown_words`)
+    goes first: this is for words the model reads the same wrong way twice."""
+    out = list(words)
+    for i, w in enumerate(out):
+        if not is_unknown(w, lexicon):
+            continue
+        prefix, core, suffix = _split(w.text)
+        form = matching_form(core)
+        if len(form) < MIN_SLIP_LETTERS:
+            continue
+        fixes = _slip_fixes(form, lexicon)
+        if len(fixes) == 1:
+            out[i] = replace(w, text=prefix + _respelled(core, fixes.pop()) + suffix)
+    return out
+
+
+# The Persian comma after a word is read as ء, or as ه after a letter that does not join
+# the next one: اقاقیاء for «اقاقیا،», دهقان‌ویلاه for «دهقان‌ویلا،».
+COMMA_MISREADS = "ءه"
+
+
+def fix_comma_slips(words: Sequence[Word], *, lexicon: Collection[str]) -> list[Word]:
+    """The words, with a final ء or ه that turns a dictionary word into an unknown one
+    read as the Persian comma it was."""
+    out = list(words)
+    for i, w in enumerate(out):
+        prefix, core, suffix = _split(w.text)
+        if len(core) < 3 or core[-1] not in COMMA_MISREADS or not is_unknown(w, lexicon):
+            continue
+        if core[-1] == "ه" and core[-2] not in NON_JOINING:
+            continue  # a joined ه is the word's own letter
+        if matching_form(core[:-1]) in lexicon:
+            out[i] = replace(w, text=prefix + core[:-1] + "،" + suffix)
+    return out
+
+
 def _ink_gap(ink: np.ndarray, right: Word, left: Word) -> int | None:
     """Blank columns between two words of a right-to-left line (``right`` read first),
     in the band of both; None when their boxes leave nothing to measure."""

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ocr.page import PageOptions
+from ocr.page import SECOND_CHANCE_BELOW, PageOptions
 from pipeline.errors import OptionsError
 
 _LANG = re.compile(r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
@@ -27,7 +27,7 @@ class IngestOptions:
     lang: str = "fas+eng"
     page_timeout: float = 300.0
     retry_failed: bool = False
-    second_chance_below: float = 70.0
+    second_chance_below: float = SECOND_CHANCE_BELOW
     keep_images: bool = True
 
     def __post_init__(self) -> None:

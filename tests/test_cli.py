@@ -81,3 +81,12 @@ def test_status_and_export_on_an_empty_archive(tmp_path: Path) -> None:
     assert export.exit_code == 0 and export.output == ""
     search = runner.invoke(cli, ["search", "کرج", "--json", "--archive", str(tmp_path)])
     assert json.loads(search.output) == {"query": "کرج", "total": 0, "hits": []}
+
+
+def test_ingest_defaults_are_the_pipelines_own() -> None:
+    """The CLI states its defaults for --help; they must be the ones the pipeline uses."""
+    from pipeline.options import IngestOptions
+
+    ingest = cli.commands["ingest"]
+    defaults = {p.name: p.default for p in ingest.params}
+    assert defaults["second_chance_below"] == IngestOptions().second_chance_below

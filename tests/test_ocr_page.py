@@ -104,6 +104,29 @@ def test_specks_read_as_words_are_dropped_and_small_real_marks_kept() -> None:
     assert without_specks(untouched, dpi=150) is untouched
 
 
+def test_readings_far_below_the_text_and_unreadable_marks_are_dropped() -> None:
+    """Specks the size of a dot beside a line, read as ۳ or 7, and a logo's strokes that
+    Tesseract could not read at all (confidence 0) go; low real words stay."""
+    from ocr.page import without_specks
+    from ocr.tesseract import reading_of
+
+    line = _rtl_line(["شماره", "پرونده:", "۱۲۳۴۵/۸۶", "مورخ"], right=1100, top=100, line=1)
+    body = _rtl_line(["ساختمان", "مسکونی", "کرج"], right=1100, top=200, line=2)
+    low_real = [
+        _word("و", 600, 210, 14, 13, line=2),  # و is half a word's height
+        _word("۰", 560, 210, 5, 5, line=2),  # a zero is a dot
+        replace(_word("متر", 480, 200, 40, 30, line=2), conf=0.0),  # unsure, but three letters
+    ]
+    specks = [
+        _word("۳", 300, 112, 6, 4),  # 0.13 of the text's height
+        replace(_word("7", 250, 113, 7, 3), conf=62.0),
+        replace(_word("تث", 200, 30, 52, 22, line=0), conf=0.0),  # a logo's strokes
+    ]
+    kept = without_specks(reading_of([*line, *body, *low_real, *specks]), dpi=180)
+    assert sorted(w.text for w in kept.words) == sorted(w.text for w in [*line, *body, *low_real])
+    assert kept.text.splitlines()[0] == "شماره پرونده: ۱۲۳۴۵/۸۶ مورخ"
+
+
 def test_table_rules_read_as_digits_are_dropped_but_a_typed_one_is_kept() -> None:
     from ocr.page import without_rule_marks
     from ocr.tesseract import reading_of
@@ -346,3 +369,27 @@ def test_ingest_then_search_finds_a_phrase_from_a_rotated_skewed_low_dpi_page(tm
     assert search.exit_code == 0, search.output
     hits = json.loads(search.output)["hits"]
     assert [(h["source"], h["page"]) for h in hits] == [("dossier-1/scan_01.png", 1)]
+
+
+@pytest.mark.slow
+def test_recipes_are_compared_before_the_word_checks_which_run_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks change words and their confidences. The recipes are compared on what
+    Tesseract read, and only the chosen reading is checked: a correction must not decide
+    which cleaning wins, and it costs one page's work, not two."""
+    import ocr.page as page_module
+
+    checked: list[np.ndarray] = []
+    real = page_module._checked
+
+    def counting(image: np.ndarray, *args: object) -> object:
+        checked.append(image)
+        return real(image, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(page_module, "_checked", counting)
+    page = render_page(PERSIAN_LINES[:4], dpi=150, font_pt=12, line_spacing=1.6)
+    read = read_page(_scan(tmp_path, page, dpi=150), 1, options=PageOptions(second_chance_below=101))
+    assert [recipe for recipe, _ in read.tried] == ["standard", "strong"]
+    assert len(checked) == 1 and checked[0] is read.image
+    assert word_recall(read.reading.text, PERSIAN_LINES[:4]) >= 0.9

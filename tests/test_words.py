@@ -17,7 +17,13 @@ from ocr import lexicon, words
 from ocr.lexicon import matching_form, model_words
 from ocr.tesseract import recognize
 from ocr.types import Word
-from ocr.words import is_unknown, join_split_words, reread_unknown_words
+from ocr.words import (
+    fix_comma_slips,
+    fix_letter_slips,
+    is_unknown,
+    join_split_words,
+    reread_unknown_words,
+)
 
 NAZLI = Path("/usr/share/fonts/truetype/farsiweb/nazli.ttf")
 PX = 30  # a 12-pt line at the 180 dpi pages are read at
@@ -85,12 +91,13 @@ def test_the_word_list_is_cached_and_extended_by_the_archive(
 ) -> None:
     monkeypatch.setenv("PARVANDEH_CACHE", str(tmp_path / "cache"))
     extra = tmp_path / "words.txt"
-    extra.write_text("دهقان‌ویلا\nرجایی‌شهر\n", encoding="utf-8")
+    extra.write_text("فرزانه‌پور\n# a comment line\nگلبرگ‌نو\n", encoding="utf-8")
     monkeypatch.setenv("PARVANDEH_WORDS", str(extra))
     model_words.cache_clear()
     try:
         found = model_words("fas")
-        assert {"دهقانویلا", "رجاییشهر", "شهرسازی"} <= found
+        assert {"فرزانهپور", "گلبرگنو", "شهرسازی"} <= found
+        assert not any("#" in w or "comment" in w for w in found)
         [cached] = (tmp_path / "cache").glob("words-fas-*.txt")
         assert "شهرسازی" in cached.read_text(encoding="utf-8").split()
         monkeypatch.setattr(lexicon, "_unpack", lambda _: pytest.fail("unpacked again"))
@@ -98,6 +105,15 @@ def test_the_word_list_is_cached_and_extended_by_the_archive(
         assert model_words("fas") == found
     finally:
         model_words.cache_clear()
+
+
+def test_planning_words_the_model_lacks_come_with_parvandeh(fas_words: frozenset[str]) -> None:
+    """Letter formulas, planning terms and Karaj's districts: not in Tesseract's own
+    dictionary, so without ocr/data they would be read again and "fixed" (بسمه → تسمه)."""
+    for word in ("بسمه", "احتراماً", "زیربنای", "عقب‌نشینی", "پایان‌کار", "گوهردشت", "حیدرآباد"):
+        assert matching_form(word) in fas_words, word
+    model_only = lexicon._unpack(lexicon.tessdata_dir() / "fas.traineddata")
+    assert matching_form("بسمه") not in set(map(matching_form, model_only))
 
 
 def test_without_the_model_the_list_is_empty_and_nothing_changes(
@@ -141,7 +157,7 @@ def test_punctuation_around_the_word_is_kept(fas_words: frozenset[str]) -> None:
 
 
 def test_a_name_outside_the_dictionary_keeps_its_reading(fas_words: frozenset[str]) -> None:
-    gray = _line("خیابان دهقان‌ویلا کرج")
+    gray = _line("خیابان شقایق‌زاده کرج")
     read = _read(gray)
     assert any(is_unknown(w, fas_words) for w in read)
     assert reread_unknown_words(gray, read, dpi=DPI, lexicon=fas_words) == read
@@ -203,3 +219,48 @@ def test_two_words_a_space_apart_stay_apart() -> None:
 def test_a_split_whose_join_is_not_a_word_stays() -> None:
     gray, split = _split_line("معاونت شهرسازی و معماری", "شهرسازی", "شهر")
     assert join_split_words(gray, split, lexicon=frozenset({"معاونت"})) == split
+
+
+# --------------------------------------------------------------------------- slips of one letter
+
+
+def _w(text: str, conf: float = 80) -> Word:
+    return Word(text, conf, 0, 0, 60, 20)
+
+
+@pytest.mark.parametrize(
+    ("read", "fixed"),
+    [
+        ("واهد", "واحد"),  # ح read as ه
+        ("توسازی:", "نوسازی:"),  # ن read as ت; the colon stays
+        ("مسكوتي", "مسكوني"),  # Arabic-keyboard letters kept where the letter is right
+        ("پیش‌آمدکی", "پیش‌آمدگی"),  # the half-space kept
+        ("مشخضات", "مشخصات"),  # ص read as ض
+        ("بسمه", "بسمه"),  # a letter formula the model lacks: in parvandeh's list, not fixed
+        ("توری", "توری"),  # a real word (tulle) is never "fixed", even if نوری was meant
+        ("تب", "تب"),  # two letters: too many neighbours to choose from
+        ("فرزانه‌پور", "فرزانه‌پور"),  # a name no slip away from a word
+        ("اتدی", "اتدی"),  # ابدی, ایدی and اندی are all one slip away: no choice made
+        ("۱۲۳۴", "۱۲۳۴"),
+    ],
+)
+def test_one_confusable_letter_is_fixed_only_towards_a_single_word(
+    read: str, fixed: str, fas_words: frozenset[str]
+) -> None:
+    [out] = fix_letter_slips([_w(read)], lexicon=fas_words)
+    assert out.text == fixed
+    assert out.conf == 80 and out.width == 60  # the box and confidence are the page's
+
+
+@pytest.mark.parametrize(
+    ("read", "fixed"),
+    [
+        ("اقاقیاء", "اقاقیا،"),  # the comma after a street name read as ء
+        ("دهقان‌ویلاه", "دهقان‌ویلا،"),  # ... or as ه after a letter that does not join
+        ("امضاء", "امضاء"),  # a word that ends in ء
+        ("کرجه", "کرجه"),  # a ه joined to the letter before it is no comma
+        ("خانه", "خانه"),
+    ],
+)
+def test_a_comma_read_as_a_letter_is_given_back(read: str, fixed: str, fas_words: frozenset[str]) -> None:
+    assert [w.text for w in fix_comma_slips([_w(read)], lexicon=fas_words)] == [fixed]
