@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 SEPARATORS = "/-"
 PUNCTUATION = ".,،:"  # commas (Persian or Latin) and colons next to a number, a decimal point
+THOUSANDS = "٬"  # an amount's separator, above or below the digits' middle: ۸۱۱٬۰۰۰٬۰۰۰ ریال
+_GROUPED = re.compile("^[0-9۰-۹٠-٩]{1,3}(?:٬[0-9۰-۹٠-٩]{3})+$")
 # In a Persian or Arabic-Indic number a dot is a zero (۰): a point there is the rare case.
 _EASTERN = frozenset(PERSIAN + ARABIC + SEPARATORS + ",،:")
 _WESTERN = frozenset(LATIN + SEPARATORS + PUNCTUATION)
@@ -461,6 +463,8 @@ def read_number(
                 ink = np.isin(labels[g.top : g.bottom, g.left : g.right], g.labels).astype(np.uint8)
                 block = cv2.erode(np.pad(ink, 1), np.ones((2, 2), np.uint8)).any()
                 marks[i] = "۰" if block and ink.mean() >= DOT_FILL else None
+            elif h <= DOT_SIZE * tall and w <= DOT_SIZE * tall:
+                marks[i] = THOUSANDS  # off the middle: a separator if between digit groups
             else:
                 marks[i] = None
         return marks[i]
@@ -468,8 +472,11 @@ def read_number(
     def nearest(i: int) -> float:
         """Distance from glyph ``i`` to the nearest known shape (computed when asked)."""
         if i not in known:
-            known[i] = 0.0 if mark(i) else float(model.nearest(feature(i)[None, :])[0])
+            known[i] = 0.0 if mark(i) else shape_distance(i)
         return known[i]
+
+    def shape_distance(i: int) -> float:
+        return float(model.nearest(feature(i)[None, :])[0])
 
     if max(nearest(i) for i in range(first, last + 1)) > MAX_GLYPH_DISTANCE:
         return None
@@ -520,6 +527,12 @@ def read_number(
         first -= 1
     while last + 1 < len(found) and joins(last + 1, last):
         last += 1
+    # An off-middle dot parts an amount's digit groups; at the number's end it is a full
+    # stop or a comma, and only if it has a known shape.
+    while last > first and mark(last) == THOUSANDS and shape_distance(last) > MAX_GLYPH_DISTANCE:
+        last -= 1
+    while first < last and mark(first) == THOUSANDS and shape_distance(first) > MAX_GLYPH_DISTANCE:
+        first += 1
     covers = {j for i in range(first, last + 1) for j in owners(i) if piece(j)}
     run = found[first : last + 1]
     features = np.array([feature(i) for i in range(first, last + 1)])
@@ -528,10 +541,13 @@ def read_number(
     chars = list(text)
     for k in range(first, last + 1):
         found_mark = mark(k)
-        if found_mark == "-" or (found_mark == "۰" and not latin):
+        inside = first < k < last  # at an end, an off-middle dot is a full stop or a comma
+        if found_mark == "-" or (found_mark in ("۰", THOUSANDS) and not latin and (inside or found_mark == "۰")):
             chars[k - first] = found_mark
             near[k - first] = 0.0
     text = "".join(chars)
+    if THOUSANDS in text and not _GROUPED.match(text):
+        return None  # a mark above or below the digits that does not part groups of three
     if float(near.max()) > MAX_GLYPH_DISTANCE or not any(c.isdigit() for c in text):
         return None
     text = _periods(text, features)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from indexer.normalize import normalize
 from ocr import digits
 from ocr.digits import GlyphModel, font_files, glyph_model, render_samples, reread_numbers
 from ocr.types import Word
@@ -18,6 +19,7 @@ FARSIWEB = Path("/usr/share/fonts/truetype/farsiweb")
 HOMA = FARSIWEB / "homa.ttf"
 NAZLI = FARSIWEB / "nazli.ttf"
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+FREEFARSI = Path("/usr/share/fonts/truetype/freefarsi/FreeFarsi.ttf")
 
 
 def _scanned_number(text: str, font: Path, *, read_as: str, px: int = 30, seed: int = 0) -> tuple[np.ndarray, Word]:
@@ -350,3 +352,13 @@ def test_a_damaged_cache_file_is_rendered_again(tmp_path: Path, monkeypatch: pyt
             assert len(fresh["rows"]) == len(again)
     finally:
         glyph_model.cache_clear()
+
+
+@pytest.mark.parametrize("font", [NAZLI, HOMA, FREEFARSI])
+def test_an_amount_keeps_its_thousands_separators(model: GlyphModel, font: Path) -> None:
+    """The raised ٬ of an amount in rials is neither a zero nor nothing: read as ۰ it turns
+    ۸۱۱٬۰۰۰٬۰۰۰ into ۸۱۱۰۰۰۰۰۰۰۰, a number no planner can find."""
+    gray, word = _scanned_number("۸۱۱٬۰۰۰٬۰۰۰", font, read_as="۸۱۱۰۰۰۰۰۰۰۰")
+    [read] = reread_numbers(gray, [word], model)
+    assert read.text == "۸۱۱٬۰۰۰٬۰۰۰"
+    assert normalize(read.text) == "811000000"
