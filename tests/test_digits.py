@@ -158,6 +158,25 @@ def test_a_renovation_code_with_its_zeros_read_as_flat_letters_is_read_whole(mod
     assert [w.text for w in reread_numbers(gray, read, model)] == ["۰۰۰-۰۰۰-۱۲۸-۰۸۰-۰۴-۰۶"]
 
 
+def test_one_glyph_a_little_unlike_the_rendered_ones_in_a_long_code_is_read(model: GlyphModel) -> None:
+    """A cleaned line of the bench's 1388 permit (scan_05): the code's last ۶ is 0.25 from
+    every rendered ۶ (the limit is 0.2), so the whole glyph reading was refused and
+    Tesseract's ۰-۱۲۸-۰/۸۰-۰۴-۰۶هه-۰هه (confidence 3) stayed. Among twelve known glyphs
+    one may be that far."""
+    gray = cv2.imread(str(RESOURCES / "renovation_code_odd_six.png"), cv2.IMREAD_GRAYSCALE)
+    read = [Word("۰-۱۲۸-۰/۸۰-۰۴-۰۶هه-۰هه", 3.0, 40, 20, 229, 17)]
+    assert [w.text for w in reread_numbers(gray, read, model)] == ["۰۰۰-۰۰۰-۱۲۸-۰۸۰-۰۴-۰۶"]
+
+
+def test_a_code_read_half_as_letters_is_read_again(model: GlyphModel) -> None:
+    """A cleaned line of the bench's 1385 ruling: Tesseract read the code's zeros as
+    letters, more letters than half its digits; its hyphenated digit groups still say it
+    is a code."""
+    gray = cv2.imread(str(RESOURCES / "renovation_code_zeros_as_letters.png"), cv2.IMREAD_GRAYSCALE)
+    read = [Word("۷-۷۵۰۱-۱۰-۰۱باه-ههه-وهه", 0.0, 40, 20, 269, 21)]
+    assert [w.text for w in reread_numbers(gray, read, model)] == ["۰۰۰-۰۰۰-۰۶۷-۳۰۱-۱۰-۰۱"]
+
+
 def test_a_number_with_a_glyph_read_as_a_letter_is_read_again(model: GlyphModel) -> None:
     """Tesseract read a renovation code's ۶ as ب (confidence 0): the ink is all digits."""
     gray, word = _scanned_number("۱۹۴-۰۳-۰۶", NAZLI, read_as="۱۹۴-۰۳-ب۰")
