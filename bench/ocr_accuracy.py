@@ -52,6 +52,7 @@ ABLATIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("no word check", {"word_check": False}),
     ("no word joining", {"join_words": False}),
     ("no slip fixes", {"fix_slips": False}),
+    ("no eng numbers", {"latin_numbers": False}),
     ("read at cleaned dpi", {"read_dpi": 0}),
     ("fas+eng everywhere", {"fas_first": False}),
 )

@@ -44,6 +44,7 @@ SEPARATORS = "/-"
 PUNCTUATION = ".,،:"  # commas (Persian or Latin) and colons next to a number, a decimal point
 THOUSANDS = "٬"  # an amount's separator, above or below the digits' middle: ۸۱۱٬۰۰۰٬۰۰۰ ریال
 _GROUPED = re.compile("^[0-9۰-۹٠-٩]{1,3}(?:٬[0-9۰-۹٠-٩]{3})+$")
+AMOUNT_DIGITS = 6  # a word with this many digits may be an amount, read both ways
 # In a Persian or Arabic-Indic number a dot is a zero (۰): a point there is the rare case.
 _EASTERN = frozenset(PERSIAN + ARABIC + SEPARATORS + ",،:")
 _WESTERN = frozenset(LATIN + SEPARATORS + PUNCTUATION)
@@ -97,6 +98,11 @@ def _mostly_digits(text: str) -> bool:
 # Three hyphenated digit groups: a code, whatever Tesseract made of the rest of it
 # (۱۱۹-۲۵۷-۱۰-۱۰-ععموهه: the zeros of a renovation code read as letters).
 _CODE_GROUPS = re.compile("[0-9۰-۹٠-٩]+(?:-[0-9۰-۹٠-٩]+){2,}")
+
+
+def is_number_word(text: str) -> bool:
+    """Whether Tesseract's word is a number, or mostly one, as far as its text says."""
+    return bool(_NUMBER_WORD.match(text.strip(_STRAY))) or _mostly_digits(text)
 
 
 SURE = 85.0  # Tesseract's word confidence above which a reading cut short or split is kept
@@ -413,7 +419,7 @@ def _centre_in(word: Word, x: float, y: float) -> bool:
 
 
 def read_number(
-    gray: np.ndarray, words: Sequence[Word], index: int, model: GlyphModel
+    gray: np.ndarray, words: Sequence[Word], index: int, model: GlyphModel, *, amounts: bool = False
 ) -> NumberReading | None:
     """The glyph reading of the number word ``words[index]``, or None when a glyph of it is
     unlike every known one.
@@ -422,6 +428,8 @@ def read_number(
     or breaks it into pieces (۰۰ ۰ ۰۰ for ۰۰۰-۰۰۰). So the reading grows from the word
     to each side, glyph by glyph, while the next glyph is as close as digits of one
     number are, reads as a digit or separator, and is not part of a word of letters.
+    With ``amounts``, a small mark off the digits' middle is an amount's thousands
+    separator (٬), and the reading is kept only if such marks part groups of three.
     """
     word = words[index]
     h = word.height
@@ -483,7 +491,7 @@ def read_number(
                 ink = np.isin(labels[g.top : g.bottom, g.left : g.right], g.labels).astype(np.uint8)
                 block = cv2.erode(np.pad(ink, 1), np.ones((2, 2), np.uint8)).any()
                 marks[i] = "۰" if block and ink.mean() >= DOT_FILL else None
-            elif h <= DOT_SIZE * tall and w <= DOT_SIZE * tall:
+            elif amounts and h <= DOT_SIZE * tall and w <= DOT_SIZE * tall:
                 marks[i] = THOUSANDS  # off the middle: a separator if between digit groups
             else:
                 marks[i] = None
@@ -612,9 +620,14 @@ def reread_numbers(
         return list(words)
     out: dict[int, Word] = dict(enumerate(words))
     for i, w in enumerate(words):
-        if i not in out or not (_NUMBER_WORD.match(w.text.strip(_STRAY)) or _mostly_digits(w.text)):
+        if i not in out or not is_number_word(w.text):
             continue
-        found = read_number(gray, words, i, model)
+        found = None
+        if sum(c.isdigit() for c in w.text) >= AMOUNT_DIGITS:
+            found = read_number(gray, words, i, model, amounts=True)
+            if found is not None and THOUSANDS not in found.text:
+                found = None  # not an amount: read as every other number is
+        found = found or read_number(gray, words, i, model)
         if found is None:
             continue
         if not w.text.strip("۰٠0.-/" + _STRAY) and not _grew(found.text, w.text):

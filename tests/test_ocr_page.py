@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from ocr.page import PageOptions, missed_regions, read_page
 from ocr.tesseract import Reading, assemble_text, osd, recognize, written_digit_groups
@@ -393,3 +393,22 @@ def test_recipes_are_compared_before_the_word_checks_which_run_once(
     assert [recipe for recipe, _ in read.tried] == ["standard", "strong"]
     assert len(checked) == 1 and checked[0] is read.image
     assert word_recall(read.reading.text, PERSIAN_LINES[:4]) >= 0.9
+
+
+@pytest.mark.slow
+def test_an_unsure_latin_number_is_read_again_in_english() -> None:
+    """`fas` read a clean serif 3183750813 beside a Persian label as ``32-9-13(`` at
+    confidence 32 (the bench's 1381 permit); `eng` reads the same box surely."""
+    from ocr.page import latin_numbers
+
+    face = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 30)
+    image = Image.new("L", (420, 90), 255)
+    ImageDraw.Draw(image).text((30, 25), "3183750813", font=face, fill=20)
+    gray = np.asarray(image)
+    [word] = recognize(gray, lang="eng", dpi=180, psm=7).words
+    misread = replace(word, text="32-9-13(", conf=32.0)
+    assert [w.text for w in latin_numbers(gray, [misread], dpi=180)] == ["3183750813"]
+    persian = replace(word, text="۳۲-۹-۱۳(", conf=32.0)  # Persian digits: not eng's to read
+    sure = replace(word, text="3183750818", conf=91.0)  # a sure reading stays
+    assert latin_numbers(gray, [persian], dpi=180) == [persian]
+    assert latin_numbers(gray, [sure], dpi=180) == [sure]
