@@ -180,6 +180,66 @@ def glyphs(gray: np.ndarray) -> tuple[list[_Glyph], np.ndarray]:
     return merged, labels
 
 
+BAR_THICK = 0.25  # a hyphen's stroke, in the digits' height
+BAR_LONG = 0.3  # and the least length of one that touches a digit
+BAR_LEVEL = 0.1  # how much its middle may wander: a hyphen is level, a ۷'s arm is not
+
+
+def _hyphens_apart(found: list[_Glyph], labels: np.ndarray, band: tuple[float, float]) -> list[_Glyph]:
+    """The glyphs, with a hyphen that touches a digit (blur, a bold face: ۲- read as one
+    unknown shape) given a label of its own in ``labels``: a run of columns at one end of
+    a glyph whose ink is one thin level stroke across the middle of the digits' ``band``."""
+    top, bottom = band
+    height = max(bottom - top, 1.0)
+    middle = (top + bottom) / 2
+    out: list[_Glyph] = []
+    for g in found:
+        if len(g.labels) != 1 or g.right - g.left < 0.75 * height:
+            out.append(g)
+            continue
+        ink = labels[g.top : g.bottom, g.left : g.right] == g.labels[0]
+        columns = []  # each column's ink extent on the page, or None when it has none
+        for x in range(ink.shape[1]):
+            rows = np.flatnonzero(ink[:, x])
+            columns.append((g.top + rows[0], g.top + rows[-1] + 1) if len(rows) else None)
+
+        def bar(run: list[tuple[int, int] | None]) -> int:
+            """How many columns from the start of ``run`` are one level stroke at mid-line."""
+            n, centres = 0, []
+            for c in run:
+                if c is None or c[1] - c[0] > BAR_THICK * height:
+                    break
+                centre = (c[0] + c[1]) / 2
+                if abs(centre - middle) > 0.25 * height:
+                    break
+                centres.append(centre)
+                if max(centres) - min(centres) > BAR_LEVEL * height:
+                    break
+                n += 1
+            return n
+
+        left, right = bar(columns), bar(columns[::-1])
+        cut = None
+        if left >= BAR_LONG * height and g.right - g.left - left >= 0.2 * height:
+            cut = (g.left, g.left + left)
+        elif right >= BAR_LONG * height and g.right - g.left - right >= 0.2 * height:
+            cut = (g.right - right, g.right)
+        if cut is None:
+            out.append(g)
+            continue
+        new = int(labels.max()) + 1
+        region = labels[g.top : g.bottom, cut[0] : cut[1]]
+        region[region == g.labels[0]] = new
+        rest = labels[g.top : g.bottom, g.left : g.right] == g.labels[0]
+        ys, xs = np.nonzero(rest)
+        piece = labels[g.top : g.bottom, cut[0] : cut[1]] == new
+        pys, _ = np.nonzero(piece)
+        dash = _Glyph(cut[0], g.top + int(pys.min()), cut[1], g.top + int(pys.max()) + 1, [new])
+        digit = _Glyph(g.left + int(xs.min()), g.top + int(ys.min()), g.left + int(xs.max()) + 1, g.top + int(ys.max()) + 1, [g.labels[0]])
+        out.extend(sorted([dash, digit], key=lambda k: k.left))
+    return out
+
+
 def _band(found: Sequence[_Glyph]) -> tuple[float, float]:
     """Top and bottom of the number's full-height glyphs (a ۰ or a comma is not one)."""
     tallest = max(g.bottom - g.top for g in found)
@@ -381,12 +441,14 @@ def glyph_model() -> GlyphModel | None:
 # --------------------------------------------------------------------------- reading
 
 
+UNREAD = 10.0  # a "word" Tesseract read at this confidence may be a number's lost digits
 FLAT = 0.5  # a "word" this much lower than the number it is beside is dots and dashes (۰۰۰-۰۰۰)
 REACH = 16.0  # how far beside a number word (in its heights) lost digits are looked for
 MAX_RUN = 26  # glyphs in one number (a renovation code with its hyphens is 21)
 DIGIT_PITCH = 0.8  # distance between digit centres, in digit heights, when a word has one
 DASH_ASPECT, DASH_HEIGHT, DASH_MIDDLE = 1.8, 0.3, 0.25  # a hyphen's shape, in digit heights
 DOT_SIZE = 0.5  # a zero's dot is at most this many digit heights across
+SHORT_DASH = 0.65  # a hyphen may be as short as a zero, but no taller than this of one
 DOT_ROUND = 1.5  # and at most this much wider than tall (a hyphen is 1.8 and more)
 DOT_FILL = 0.55  # and this much of its box is ink (a zero's dot 0.6-0.7, a stroke's piece 0.5)
 NEXT_DIGIT = 1.3  # a glyph further than this many pitches from the number is past a space
@@ -457,11 +519,21 @@ def read_number(
     core = [i for i in range(len(found)) if _centre_in(word, *centre(i))]
     if not core:
         return None
+    found = _hyphens_apart(found, labels, _band([found[i] for i in core]))
+    core = [i for i in range(len(found)) if _centre_in(word, *centre(i))]
     first, last = core[0], core[-1]
     if last - first + 1 != len(core):
         return None  # something between the word's own glyphs that is not of it
     band = _band([found[i] for i in core])
     tall = max(band[1] - band[0], 1.0)  # the digits' own height (Tesseract's box is the line's)
+    # The number's zeros, where it has a few: round dots of one size. A solid mark as
+    # long but much lower than they are is a short hyphen (6 x 4 px beside 7 x 7 zeros).
+    round_dots = [
+        g.bottom - g.top
+        for g in found
+        if g.bottom - g.top <= DOT_SIZE * tall and g.right - g.left <= 1.2 * (g.bottom - g.top)
+    ]
+    zero_height = float(np.median(round_dots)) if len(round_dots) >= 3 else None
     rows: dict[int, np.ndarray] = {}
     known: dict[int, float] = {}
 
@@ -482,7 +554,9 @@ def read_number(
             g = found[i]
             h, w = g.bottom - g.top, g.right - g.left
             middle = abs((g.top + g.bottom) / 2 - (band[0] + band[1]) / 2) <= DASH_MIDDLE * tall
-            if middle and w >= DASH_ASPECT * h and h <= DASH_HEIGHT * tall:
+            long_bar = w >= DASH_ASPECT * h and h <= DASH_HEIGHT * tall
+            short_bar = zero_height is not None and h <= SHORT_DASH * zero_height and w >= 1.3 * h
+            if middle and (long_bar or short_bar):
                 marks[i] = "-"
             elif middle and h <= DOT_SIZE * tall and w <= DOT_SIZE * tall and w <= DOT_ROUND * h:
                 # Solid: mostly ink, and a 2 x 2 block of it fits. What is left of a faint
@@ -527,6 +601,7 @@ def read_number(
         return (
             bool(_PIECE.match(other.text))
             or (other.conf < 50 and other.width <= 2.5 * pitch)
+            or other.conf < UNREAD
             or other.height <= FLAT * word.height  # dots and dashes, too flat for letters
         )
 

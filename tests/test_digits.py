@@ -177,6 +177,18 @@ def test_a_code_read_half_as_letters_is_read_again(model: GlyphModel) -> None:
     assert [w.text for w in reread_numbers(gray, read, model)] == ["۰۰۰-۰۰۰-۰۶۷-۳۰۱-۱۰-۰۱"]
 
 
+def test_a_bold_code_with_a_touching_hyphen_and_a_short_one_is_read_whole(model: GlyphModel) -> None:
+    """A cleaned line of the bench's 1385 ruling (bitonal, blurred, bold type): its ۲
+    touches the hyphen after it (one shape, 0.38 from every known glyph), one hyphen is
+    as short as the zeros but lower (6 x 4 px beside 7 x 7), and Tesseract read the
+    ۰۰۰-۰۰۰ as a "word" at confidence 0 (-ممننه)."""
+    gray = cv2.imread(str(RESOURCES / "renovation_code_touching_hyphen.png"), cv2.IMREAD_GRAYSCALE)
+    read = [Word("۱۵-0-۰۸", 13.0, 117, 32, 141, 16), Word("-ممننه", 0.0, 40, 20, 72, 35)]
+    assert [w.text for w in reread_numbers(gray, read, model)] == ["۰۰۰-۰۰۰-۱۳۲-۰۰۵-۰۳-۰۸"]
+    sure = [read[0], replace(read[1], conf=60.0)]  # a word read with some confidence is its own
+    assert "-ممننه" in [w.text for w in reread_numbers(gray, sure, model)]
+
+
 def test_a_number_with_a_glyph_read_as_a_letter_is_read_again(model: GlyphModel) -> None:
     """Tesseract read a renovation code's ۶ as ب (confidence 0): the ink is all digits."""
     gray, word = _scanned_number("۱۹۴-۰۳-۰۶", NAZLI, read_as="۱۹۴-۰۳-ب۰")
