@@ -15,6 +15,10 @@ the result is a word of the model's dictionary (`ocr.lexicon`):
   neighbouring words are joined when the ink between them is much narrower than the
   line's word spaces and the joined word is in the dictionary. After a letter that does
   join, the joined word keeps a half-space (می‌گردد), as the page showed it.
+- **Slips the re-read repeats.** A word still unknown after its re-read that is one
+  confusable letter away from exactly one dictionary word (واهد → واحد) is spelled as
+  that word, and a Persian comma read as ء at the end of a known word is given back
+  (اقاقیاء → اقاقیا،).
 """
 
 from __future__ import annotations
