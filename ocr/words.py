@@ -164,7 +164,8 @@ def reread_unknown_words(
 
 def _confusables(pairs: str) -> dict[str, frozenset[str]]:
     out: dict[str, set[str]] = {}
-    for a, b in pairs.split():
+    for pair in pairs.split():
+        a, b = pair[0], pair[1]
         out.setdefault(a, set()).add(b)
         out.setdefault(b, set()).add(a)
     return {k: frozenset(v) for k, v in out.items()}
@@ -250,7 +251,8 @@ def _ink_gap(ink: np.ndarray, right: Word, left: Word) -> int | None:
     x1 = right.left + right.width // 2
     if x1 <= x0 + 2:
         return None
-    columns: list[bool] = np.asarray(ink[top:bottom, x0:x1]).any(axis=0).tolist()
+    inked = np.count_nonzero(ink[top:bottom, x0:x1], axis=0)
+    columns = [bool(n) for n in inked]
     middle = min(max((left.left + left.width + right.left) // 2 - x0, 0), len(columns) - 1)
     runs: list[tuple[int, int]] = []
     start = None
