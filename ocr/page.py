@@ -176,6 +176,11 @@ def latin_numbers(
 _LATIN_NUMBER = re.compile(r"^[0-9][0-9/\-.,:]*[0-9]$|^[0-9]$")
 
 
+def _reworded(before: Sequence[Word], after: Sequence[Word]) -> int:
+    """How many of the same words a check gave another text."""
+    return sum(a.text != b.text for a, b in zip(before, after, strict=True))
+
+
 def _check_words(
     image: np.ndarray, reading: Reading, info: CleanInfo, options: PageOptions
 ) -> tuple[Reading, CleanInfo]:
@@ -188,14 +193,14 @@ def _check_words(
         checked = reread_unknown_words(
             image, words, dpi=info.dpi, lexicon=lexicon, timeout=options.timeout
         )
-        changed = sum(a.text != b.text for a, b in zip(words, checked, strict=True))
+        changed = _reworded(words, checked)
         if changed:
             notes.append(f"{changed} unknown words read again")
         words = checked
     slips = 0
     if options.fix_slips:  # a comma read as a letter first: it keeps a split word apart
         fixed = fix_comma_slips(words, lexicon=lexicon)
-        slips += sum(a.text != b.text for a, b in zip(words, fixed, strict=True))
+        slips += _reworded(words, fixed)
         words = fixed
     if options.join_words:
         joined = join_split_words(image, words, lexicon=lexicon)
@@ -204,7 +209,7 @@ def _check_words(
         words = joined
     if options.fix_slips:  # after joining: a piece of a split word is no word to fix
         fixed = fix_letter_slips(words, lexicon=lexicon)
-        slips += sum(a.text != b.text for a, b in zip(words, fixed, strict=True))
+        slips += _reworded(words, fixed)
         words = fixed
     if slips:
         notes.append(f"{slips} letter slips fixed")
