@@ -180,8 +180,8 @@ def search(query: str, archive: Path, dossier: str | None, date_from: str | None
 
         result = ElasticSearch(es_url, index=index).search(q)
     else:
-        with _catalog(archive) as catalog:
-            result = SqliteSearch(catalog).search(q)
+        with _catalog(archive) as catalog, SqliteSearch(catalog) as sqlite_search:
+            result = sqlite_search.search(q)
     if not show_personal_data:
         from indexer.identifiers import mask_personal
 

@@ -18,6 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from indexer.normalize import joined_variants, normalize
+from indexer.sqlite_config import lean_allocator
+
+# Before this process opens its first connection (see the module: parallel search threads
+# wait on SQLite's memory statistics otherwise); a no-op when one is already open.
+lean_allocator()
 
 SCHEMA_VERSION = 1
 

@@ -17,7 +17,15 @@ from indexer.query import (
     parse,
     within_one_edit,
 )
-from indexer.search import SqliteSearch, build_sql, build_top_sql, quote, snippet
+from indexer.search import (
+    SqliteSearch,
+    build_sql,
+    build_top_sql,
+    merge_ranked,
+    quote,
+    search_threads,
+    snippet,
+)
 
 PAGES = {
     "a" * 64: ("karaj-1384-0412", "karaj-1384-0412/scan_01.pdf", "2005-09-03",
@@ -283,13 +291,108 @@ def test_ranking_in_the_index_equals_the_full_statement(tied: Catalog, mode: dic
         assert quick == full, (text, mode)
 
 
+@pytest.mark.parametrize("threads", [2, 3, 5])
+@pytest.mark.parametrize("slack", [0, 100])
+@pytest.mark.parametrize("mode", TIE_MODES, ids=range(len(TIE_MODES)))
+def test_ranking_in_parallel_ranges_equals_the_full_statement(tied: Catalog, mode: dict[str, object], slack: int,
+                                                              threads: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Split into page-id ranges ranked in threads (forced on this small index), ties cut at
+    every range's edge: the same hits, scores, order and totals as the full statement."""
+    monkeypatch.setattr("indexer.search.TOP_SLACK", slack)
+    monkeypatch.setattr("indexer.search.PARALLEL_FROM_PAGES", 1)
+    ranged: list[int] = []
+    original = SqliteSearch._in_parallel
+
+    def spy(self: SqliteSearch, make: object, spans: list[tuple[int, int]]) -> object:
+        ranged.append(len(spans))
+        return original(self, make, spans)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SqliteSearch, "_in_parallel", spy)
+    with SqliteSearch(tied, threads=threads) as fast:
+        for text in TIE_QUERIES:
+            q = SearchQuery.build(text, **mode)  # type: ignore[arg-type]
+            quick = fast.search(q).to_dict()
+            with monkeypatch.context() as m:
+                m.setattr(SqliteSearch, "_index_first", lambda *a: None)
+                full = SqliteSearch(tied, threads=1).search(q).to_dict()
+            assert quick == full, (text, mode, threads)
+    assert ranged and set(ranged) == {threads}
+
+
+def _ranked(*keys: tuple[int, float]) -> list[dict[str, float]]:
+    return [{"id": 0, "tier": t, "score": s} for t, s in keys]
+
+
+def test_merging_ranges_keeps_only_what_ranks_above_every_cut() -> None:
+    # two ranges asked for their best 3: the second stopped at 5.0, so its other 5.0s and
+    # anything lower may be missing; 7.0 and 6.0 from both are certain
+    first, second = _ranked((0, 9.0), (0, 6.0), (0, 4.0)), _ranked((0, 7.0), (0, 5.0), (0, 5.0))
+    rows, complete = merge_ranked([first, second], 3, ties=False)  # type: ignore[list-item]
+    assert [r["score"] for r in rows] == [9.0, 7.0, 6.0] and not complete
+    rows, complete = merge_ranked([first[:2], second[:2]], 3, ties=False)  # type: ignore[list-item]
+    assert [r["score"] for r in rows] == [9.0, 7.0, 6.0, 5.0] and complete  # no range was cut: all of them
+    # the exact tier outranks any score
+    rows, _ = merge_ranked([_ranked((1, 0.5)), _ranked((0, 9.0))], 5, ties=False)  # type: ignore[list-item]
+    assert [r["tier"] for r in rows] == [1, 0]
+
+
+def test_merging_ranges_with_ties_keeps_whole_tie_groups() -> None:
+    # each range holds its best 2 and every tie of its last
+    first, second = _ranked((0, 9.0), (0, 5.0), (0, 5.0)), _ranked((0, 5.0), (0, 5.0), (0, 1.0))[:2]
+    rows, complete = merge_ranked([first, second], 2, ties=True)  # type: ignore[list-item]
+    assert [r["score"] for r in rows] == [9.0, 5.0, 5.0, 5.0, 5.0] and not complete
+    rows, complete = merge_ranked([_ranked((0, 2.0)), _ranked((0, 3.0))], 4, ties=True)  # type: ignore[list-item]
+    assert [r["score"] for r in rows] == [3.0, 2.0] and complete
+
+
+def test_ranking_threads_stop_with_the_search(tied: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("indexer.search.PARALLEL_FROM_PAGES", 1)
+    search = SqliteSearch(tied, threads=2)
+    assert search.search(SearchQuery.build("پروانه")).total > 0
+    connections = list(search._connections)
+    assert connections and search._pool is not None
+    search.close()
+    assert search._pool is None and not search._connections
+    with pytest.raises(Exception, match="closed"):
+        connections[0].execute("SELECT 1")
+    assert search.search(SearchQuery.build("پروانه")).total > 0  # a closed search starts again on demand
+    search.close()
+
+
+def test_ranking_threads_leave_small_archives_and_open_transactions_alone(
+    tied: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SqliteSearch(tied, threads=4) as search:  # 70-odd pages: far below PARALLEL_FROM_PAGES
+        assert search.search(SearchQuery.build("پروانه")).total > 0
+        assert search._pool is None
+    monkeypatch.setattr("indexer.search.PARALLEL_FROM_PAGES", 1)
+    with SqliteSearch(tied, threads=1) as search:
+        assert search._spans() is None
+    with SqliteSearch(tied, threads=2) as search:
+        assert search._spans() is not None
+        with tied.transaction():  # its own connections would not see this one's writes
+            assert search._spans() is None
+
+
+def test_search_threads_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARVANDEH_SEARCH_THREADS", "3")
+    assert search_threads() == 3
+    monkeypatch.setenv("PARVANDEH_SEARCH_THREADS", "0")
+    assert search_threads() == 1
+    monkeypatch.setenv("PARVANDEH_SEARCH_THREADS", "two")
+    with pytest.raises(ValueError, match="PARVANDEH_SEARCH_THREADS"):
+        search_threads()
+    monkeypatch.delenv("PARVANDEH_SEARCH_THREADS")
+    assert 1 <= search_threads() <= 4
+
+
 def test_ranking_in_the_index_is_used_and_widens_past_ties(tied: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[tuple[int, bool]] = []
     original = SqliteSearch._candidates
 
-    def spy(self: SqliteSearch, query: SearchQuery, expanded: object, size: int, *, ties: bool) -> object:
+    def spy(self: SqliteSearch, query: SearchQuery, expanded: object, size: int, *, ties: bool, **kw: object) -> object:
         asked.append((size, ties))
-        return original(self, query, expanded, size, ties=ties)  # type: ignore[arg-type]
+        return original(self, query, expanded, size, ties=ties, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(SqliteSearch, "_candidates", spy)
     monkeypatch.setattr("indexer.search.TOP_SLACK", 0)
@@ -393,9 +496,9 @@ def test_date_filters_rank_in_the_index(catalog: Catalog, monkeypatch: pytest.Mo
     asked: list[int] = []
     original = SqliteSearch._candidates
 
-    def spy(self: SqliteSearch, query: SearchQuery, expanded: object, size: int, *, ties: bool) -> object:
+    def spy(self: SqliteSearch, query: SearchQuery, expanded: object, size: int, *, ties: bool, **kw: object) -> object:
         asked.append(size)
-        return original(self, query, expanded, size, ties=ties)  # type: ignore[arg-type]
+        return original(self, query, expanded, size, ties=ties, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(SqliteSearch, "_candidates", spy)
     assert _sources(catalog, "شهرداری", date_from="2006-01-01") == ["karaj-1386-0101/letter.png"]
@@ -406,8 +509,8 @@ def test_a_complete_first_answer_is_not_counted_again(catalog: Catalog, monkeypa
     counted: list[int] = []
     original = SqliteSearch._count
 
-    def spy(self: SqliteSearch, query: SearchQuery, expanded: object) -> int:
-        counted.append(original(self, query, expanded))  # type: ignore[arg-type]
+    def spy(self: SqliteSearch, query: SearchQuery, expanded: object, **kw: object) -> int:
+        counted.append(original(self, query, expanded, **kw))  # type: ignore[arg-type]
         return counted[-1]
 
     monkeypatch.setattr(SqliteSearch, "_count", spy)
