@@ -344,16 +344,21 @@ def merge_ranked(parts: Sequence[Sequence[sqlite3.Row]], size: int, *, ties: boo
 
     Each part is its range's best `size` by (tier, score); with `ties`, also every row tied
     with its last. A part of `size` rows or more may have left out rows tied with its
-    last. Without `ties` the rows kept are those above every such cut; with `ties`, those
-    ranked `size` or better over all parts, which every part holds in full.
+    last. Without `ties` the rows kept are those above every such cut, and of those at
+    most the best `size` and their ties; with `ties`, those ranked `size` or better over
+    all parts, which every part holds in full.
     """
     rows = sorted((r for part in parts for r in part), key=_rank, reverse=True)
     cut = [part for part in parts if len(part) >= size]
     if not ties:
-        if not cut:
-            return rows, True
-        last = max(_rank(part[-1]) for part in cut)
-        return [r for r in rows if _rank(r) > last], False
+        complete = not cut
+        if cut:
+            last = max(_rank(part[-1]) for part in cut)
+            rows = [r for r in rows if _rank(r) > last]
+        if len(rows) > size:  # parts together hold more than asked: the best `size` and their ties
+            edge = _rank(rows[size - 1])
+            rows, complete = [r for r in rows if _rank(r) >= edge], False
+        return rows, complete
     kept: list[sqlite3.Row] = []
     for i, row in enumerate(rows):
         if i >= size and _rank(row) != _rank(rows[i - 1]):
@@ -465,7 +470,7 @@ class SqliteSearch:
                 return rows[query.offset : want], total
             dossiers = list(dict.fromkeys(r["dossier"] for r in rows))
             if query.by_dossier and (complete or len(dossiers) >= want):
-                return self._groups(query, expanded, dossiers[query.offset : want]), total
+                return self._groups(query, expanded, dossiers[query.offset : want], spans), total
             size, ties = (size if not ties else size * 4), True
 
     def _spans(self) -> list[tuple[int, int]] | None:
@@ -542,8 +547,10 @@ class SqliteSearch:
             return None
         return sorted(rows, key=_order_key), complete
 
-    def _groups(self, query: SearchQuery, expanded: Sequence[Clause] | None, dossiers: list[str]) -> list[Row]:
-        """Every match of these dossiers (as their first path names them), best first each."""
+    def _groups(self, query: SearchQuery, expanded: Sequence[Clause] | None, dossiers: list[str],
+                spans: Sequence[tuple[int, int]] | None = None) -> list[Row]:
+        """Every match of these dossiers (as their first path names them), best first each;
+        over `spans` in parallel when given."""
         if not dossiers:
             return []
         marks = ",".join("?" * len(dossiers))
@@ -556,8 +563,24 @@ class SqliteSearch:
                 [*dossiers, *dossiers],
             )
         ]
-        sql = build_top_sql(query, size=-1, expanded=expanded, within=ids)
-        rows = self._with_details(self.catalog.db.execute(sql.select, sql.select_params).fetchall()) or []
+        ids.sort()
+        found: list[sqlite3.Row] = []
+        if spans:
+            # each range reads only its stretch of the listed pages (a dossier's pages are
+            # usually written together, so their ids are close)
+            shares = {span: [i for i in ids if span[0] <= i <= span[1]] for span in spans}
+            mine = [(span[0], span[1]) for span, its in shares.items() if its]
+
+            def make(span: tuple[int, int]) -> tuple[str, list[Any]]:
+                its = shares[span]
+                sql = build_top_sql(query, size=-1, expanded=expanded, within=its, span=(its[0], its[-1]))
+                return sql.select, sql.select_params
+
+            found = [row for part in self._in_parallel(make, mine) for row in part]
+        elif ids:
+            sql = build_top_sql(query, size=-1, expanded=expanded, within=ids, span=(ids[0], ids[-1]))
+            found = self.catalog.db.execute(sql.select, sql.select_params).fetchall()
+        rows = self._with_details(found) or []
         members: dict[str, list[Row]] = {d: [] for d in dossiers}
         for row in sorted(rows, key=_order_key):
             members[row["dossier"]].append(row)
