@@ -261,10 +261,10 @@ def _features(
         side = max(h, w)
         square = np.zeros((side, side), np.float32)
         square[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = ink
-        shape = cv2.resize(
-            square, (GLYPH_PIXELS, GLYPH_PIXELS), interpolation=cv2.INTER_AREA
+        shape = np.asarray(
+            cv2.resize(square, (GLYPH_PIXELS, GLYPH_PIXELS), interpolation=cv2.INTER_AREA), np.float32
         ).ravel()
-        shape /= np.linalg.norm(shape) + 1e-6
+        shape /= np.float32(np.linalg.norm(shape) + 1e-6)
         middle = ((g.top + g.bottom) / 2 - (top + bottom) / 2) / line
         scalars = np.array([h / line, w / line, middle], np.float32) * SCALAR_WEIGHT
         rows.append(np.concatenate([shape, scalars]))
@@ -312,7 +312,7 @@ def _render(text: str, font, size: int) -> np.ndarray:
 
 def _degrade(gray: np.ndarray, rng: random.Random) -> np.ndarray:
     """What scanning does: lower resolution, blur, grain."""
-    out = gray.astype(np.float32)
+    out: np.ndarray = gray.astype(np.float32)
     factor = rng.uniform(0.55, 1.0)
     if factor < 0.97:
         small = cv2.resize(out, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
