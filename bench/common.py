@@ -86,3 +86,25 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     started = time.perf_counter()
     value = fn()
     return value, time.perf_counter() - started
+
+
+def ingested(set_dir: Path, archive: Path | None, *, jobs: int) -> tuple[Path, str]:
+    """The archive a benchmark reads, and a note saying how it was obtained.
+
+    `archive` given: reused when it holds a catalog (no OCR; the caller says so), else the
+    set is ingested into it. Not given: the set is ingested afresh into SET/archive, whose
+    earlier contents are removed first, so a default run always measures the current code.
+    """
+    import shutil
+
+    from pipeline.ingest import ingest
+    from pipeline.options import IngestOptions
+
+    if archive is not None and (archive / "catalog.sqlite").exists():
+        return archive, f"reused {archive} (no OCR: its pages were read by whichever code ingested them)"
+    if archive is None:
+        archive = set_dir / "archive"
+        shutil.rmtree(archive, ignore_errors=True)
+    summary, seconds = timed(lambda: ingest([set_dir / "scans"], IngestOptions(archive=archive, jobs=jobs)))
+    return archive, (f"ingested into {archive} in {seconds:.0f} s: {summary.pages_done} pages OCR'd, "
+                     f"{summary.pages_failed} failed, {len(summary.quarantined)} quarantined")

@@ -6,7 +6,8 @@ on the ground-truth text (its ceiling).
     .venv/bin/python -m bench.identifiers --set /tmp/b1 --archive /tmp/b1/archive
 
 The set is generated (or reused) with ``samples.generate --preset bench`` and ingested
-(OCR: 2-3 s a page on 2 cores). ``--archive`` reuses an ingested archive: no OCR, the
+afresh into ``<set>/archive`` (OCR: 2-3 s a page on 2 cores). ``--archive`` reuses an
+ingested archive: no OCR, the
 current extractor runs again over the stored OCR words, then consensus over the whole
 catalog (both write that archive's identifiers, as a re-extraction would).
 
@@ -24,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from bench.common import make_set, timed
+from bench.common import ingested, make_set, timed
 from indexer.catalog import Catalog
 from indexer.consensus import apply_consensus
 from indexer.identifiers import Kind, extract
@@ -153,7 +154,8 @@ def main() -> None:
         "--archive",
         type=Path,
         default=None,
-        help="archive to ingest into, or an ingested one to reuse (default <set>/archive)",
+        help="an ingested archive of the set to reuse, or one to ingest into "
+        "(default: ingest afresh into <set>/archive)",
     )
     ap.add_argument(
         "--misses", action="store_true", help="list what OCR + consensus missed or got wrong"
@@ -162,17 +164,7 @@ def main() -> None:
 
     set_dir = args.set or Path(f"bench/out/identifiers-s{args.seed}")
     truth_doc = make_set(set_dir, pages=args.pages, seed=args.seed)
-    archive = args.archive or set_dir / "archive"
-    if (archive / "catalog.sqlite").exists():
-        ocr_note = f"reused {archive}"
-    else:
-        from pipeline.ingest import ingest
-        from pipeline.options import IngestOptions
-
-        _, seconds = timed(
-            lambda: ingest([set_dir / "scans"], IngestOptions(archive=archive, jobs=args.jobs))
-        )
-        ocr_note = f"ingested into {archive} in {seconds:.0f} s"
+    archive, ocr_note = ingested(set_dir, args.archive, jobs=args.jobs)
     with Catalog.open(archive) as catalog:
         (pages, extract_s) = timed(lambda: reextract(catalog, archive))
         report, consensus_s = timed(lambda: apply_consensus(catalog))

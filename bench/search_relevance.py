@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import make_set
+from bench.common import ingested, make_set
 from indexer.catalog import Catalog, PageRecord
 from indexer.normalize import ZWNJ, display, joined_variants
 from indexer.query import SearchQuery, match_tokens
@@ -229,7 +229,9 @@ def _absent(query: RelevanceQuery, ocr: str) -> tuple[list[str], list[str], list
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", type=Path, default=Path("bench/out/relevance-set"), help="generated set (made if missing)")
-    ap.add_argument("--archive", type=Path, help="an archive of the set already ingested (default: SET/archive)")
+    ap.add_argument("--archive", type=Path,
+                    help="an archive of the set to reuse, or to ingest into if it has no catalog "
+                         "(default: ingest afresh into SET/archive)")
     ap.add_argument("--pages", type=int, default=60)
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--queries", type=int, default=48)
@@ -237,14 +239,10 @@ def main() -> None:
     args = ap.parse_args()
 
     truth = make_set(args.set, pages=args.pages, seed=args.seed)["pages"]
-    archive = args.archive or args.set / "archive"
-    if not (archive / "catalog.sqlite").exists():
-        from pipeline.ingest import ingest
-        from pipeline.options import IngestOptions
-
-        print(f"ingesting {args.set / 'scans'} into {archive} (real OCR) …", flush=True)
-        summary = ingest([args.set / "scans"], IngestOptions(archive=archive, jobs=args.jobs))
-        print(f"  {summary.pages_done} pages OCR'd, {summary.pages_failed} failed, {len(summary.quarantined)} quarantined")
+    if args.archive is None or not (args.archive / "catalog.sqlite").exists():
+        print(f"ingesting {args.set / 'scans'} (real OCR) …", flush=True)
+    archive, note = ingested(args.set, args.archive, jobs=args.jobs)
+    print(f"archive: {note}")
 
     queries = build_queries(truth, args.queries, args.seed)
     with Catalog.open(archive) as catalog:
