@@ -124,7 +124,8 @@ def index_pages(path: Path, pages: list[SyntheticPage], *, workers: int = 0, bat
     """Seconds to write `pages` (ledger excluded).
 
     ``batch`` None: the ingest's own writer (`pipeline.ingest.BatchWriter`: fed this fast,
-    it commits every `WRITE_BATCH_PAGES` pages or `WRITE_BATCH_SECONDS`, whichever first);
+    it commits every `WRITE_BATCH_PAGES` pages or `WRITE_BATCH_SECONDS`, whichever first),
+    then the index merge that ends an ingest run (`Catalog.merge_index`);
     1: `record_page`, a transaction per page; n: `record_pages`, n per transaction.
     `workers` > 0: that many processes compute `index_text` for each page, as page
     workers do beside OCR, and this process only writes.
@@ -143,6 +144,7 @@ def index_pages(path: Path, pages: list[SyntheticPage], *, workers: int = 0, bat
                 for record in stream:
                     writer.add_record(record)
                 writer.flush()
+                catalog.merge_index()  # as the ingest does at the end of a run
             elif batch == 1:
                 for record in stream:
                     catalog.record_page(record, run_id=1)
@@ -341,7 +343,8 @@ def main() -> None:
         ingest_s = index_pages(ours_db, pages, workers=args.workers, batch=None)
         raw_s = index_raw(raw_db, pages)
         print(f"indexing {n} pages  as ingest writes them (index_text in {args.workers} worker processes, "
-              f"the ingest's BatchWriter: {WRITE_BATCH_PAGES} pages or {WRITE_BATCH_SECONDS} s a transaction): "
+              f"the ingest's BatchWriter: {WRITE_BATCH_PAGES} pages or {WRITE_BATCH_SECONDS} s a transaction, "
+              f"then the index merged): "
               f"{n / ingest_s:6.0f} pages/s  raw FTS5 peer ({BATCH} a transaction): {n / raw_s:6.0f} pages/s  "
               f"ratio {raw_s / ingest_s:.2f}x  [target >= 2000]")
         part = pages[: max(1, n // 5)]  # the other ways of writing, on the same pages

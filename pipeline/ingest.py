@@ -182,6 +182,8 @@ def ingest(
                 writer.flush()
                 summary.pages_done = writer.written
             apply_consensus(catalog, catalog.dossiers_of(plan.shas))
+            if summary.pages_done:
+                catalog.merge_index()  # when this run (and those since the last merge) added enough
             _collect_failures(catalog, plan, summary)
             status = "finished"
         finally:

@@ -112,3 +112,52 @@ def test_a_batch_is_found_by_search_once_written(tmp_path: Path, sample_scans: P
     with Catalog.open(archive) as catalog:
         hits = SqliteSearch(catalog).search(SearchQuery.build("پروانه ساختمانی", limit=100))
     assert summary.pages_done == _done(archive) == len(hits.hits) >= 6
+
+
+def _segments(archive: Path) -> int:
+    """Rows of the FTS5 index's data table: every segment adds some, a merge leaves few."""
+    with sqlite3.connect(archive / "catalog.sqlite") as db:
+        return db.execute("SELECT count(*) FROM pages_fts_data").fetchone()[0]
+
+
+def test_the_index_is_merged_after_a_run_that_added_enough_pages(tmp_path: Path) -> None:
+    from indexer.catalog import PageRecord
+    from indexer.query import SearchQuery
+    from indexer.search import SqliteSearch
+
+    archive = tmp_path / "archive"
+    words = ["پروانه", "ساختمانی", "نوسازی", "کمیسیون", "شهرداری", "تخریب", "پلاک", "گوهردشت"]
+
+    def write(catalog: Catalog, first: int, count: int) -> None:
+        for n in range(first, first + count):  # a transaction a page: a segment each
+            sha = f"{n:064d}"
+            catalog.add_source(sha256=sha, kind="pdf", size=1, dpis=[300], first_path=f"/s/{n}.pdf")
+            catalog.record_path(path=f"/s/{n}.pdf", display=f"d/{n}.pdf", dossier="d", sha256=sha, size=1, mtime_ns=1)
+            text = " ".join(words[(n + i) % len(words)] for i in range(n % 5 + 2))
+            catalog.record_page(PageRecord(sha, 1, text, 90.0, 5, 0, 300, False, 0, 0.0, "standard", 0.1), run_id=1)
+
+    def found(catalog: Catalog) -> list[dict[str, object]]:
+        with SqliteSearch(catalog) as search:
+            return [search.search(SearchQuery.build(w, limit=200)).to_dict() for w in [*words, "نوساز*"]]
+
+    with Catalog.open(archive) as catalog:
+        write(catalog, 1, 120)
+        before, spread = found(catalog), _segments(archive)
+        assert catalog.merge_index()
+        assert _segments(archive) < spread / 3
+        assert found(catalog) == before  # the same hits, scores and order
+        assert not catalog.merge_index()  # nothing added since
+        write(catalog, 121, 5)  # under 5% of the index
+        assert not catalog.merge_index()
+        assert catalog.merge_index(force=True)
+        write(catalog, 126, 10)  # 10 of 135 pages
+        assert catalog.merge_index()
+
+
+def test_an_ingest_that_wrote_pages_merges_the_index(tmp_path: Path, sample_scans: Path) -> None:
+    archive = tmp_path / "archive"
+    ingest([sample_scans], IngestOptions(archive=archive, jobs=1), runner=lambda p, o: map(_result, p))
+    with sqlite3.connect(archive / "catalog.sqlite") as db:
+        merged = db.execute("SELECT value FROM meta WHERE key = 'index_merged_through'").fetchone()
+        highest = db.execute("SELECT max(page_id) FROM page_text").fetchone()[0]
+    assert merged is not None and int(merged[0]) == highest
