@@ -6,6 +6,7 @@ and a statement the engine still refuses falls back to plain words.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sqlite3
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from indexer.catalog import CACHE_KIB, MMAP_BYTES, Catalog
@@ -29,6 +31,8 @@ from indexer.query import (
     one_edit_variants,
     within_one_edit,
 )
+
+log = logging.getLogger(__name__)
 
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 SNIPPET_WORDS = 28
@@ -387,6 +391,7 @@ class SqliteSearch:
 
     def __init__(self, catalog: Catalog, *, threads: int | None = None) -> None:
         self.catalog = catalog
+        self._path = Path(catalog.path).resolve()  # as opened, whatever the working folder later
         self.threads = search_threads() if threads is None else max(1, threads)
         self._checked: tuple[int, int] | None = None
         self._consistent = False
@@ -451,12 +456,27 @@ class SqliteSearch:
     def _index_first(
         self, query: SearchQuery, expanded: Sequence[Clause] | None
     ) -> tuple[list[Row], int] | None:
-        """The hits ranked by the index alone, or None when that cannot be proved exact."""
+        """The hits ranked by the index alone, or None when that cannot be proved exact.
+
+        Over page-id ranges in parallel when the index is large; if a ranging connection
+        fails (the file moved, a lock), in one pass on the catalog's own connection, so
+        a failure there is never taken for a query the engine refuses.
+        """
+        spans = self._spans()
+        if spans:
+            try:
+                return self._ranked_in_index(query, expanded, spans)
+            except sqlite3.Error as e:
+                log.debug("ranking in ranges failed (%s); ranking in one pass", e)
+        return self._ranked_in_index(query, expanded, None)
+
+    def _ranked_in_index(
+        self, query: SearchQuery, expanded: Sequence[Clause] | None, spans: Sequence[tuple[int, int]] | None
+    ) -> tuple[list[Row], int] | None:
         want = query.offset + query.limit
         size = 2 * want + TOP_SLACK if not query.by_dossier else DOSSIER_HITS * want + TOP_SLACK
         ties = False  # first the cheap top-N; a tie at its edge asks for whole tie groups
         total: int | None = None
-        spans = self._spans()
         while True:
             if total is not None:
                 size = min(size, total + 1)  # asking for more than all makes the answer complete
@@ -499,10 +519,9 @@ class SqliteSearch:
 
     def _thread_db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.catalog.path, timeout=30, check_same_thread=False)
+        if db is None:  # read-only: never creates a file, never writes
+            db = sqlite3.connect(f"{self._path.as_uri()}?mode=ro", uri=True, timeout=30, check_same_thread=False)
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA query_only=1")
             db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
             self._local.db = db

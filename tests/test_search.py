@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -376,6 +377,41 @@ def test_ranking_threads_leave_small_archives_and_open_transactions_alone(
         assert search._spans() is not None
         with tied.transaction():  # its own connections would not see this one's writes
             assert search._spans() is None
+
+
+def test_ranking_threads_open_a_catalog_in_a_persian_folder_read_only(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "بایگانی کرج #۱?"
+    with Catalog(folder / "catalog.sqlite") as cat:
+        for sha, (dossier, display, date, text) in PAGES.items():
+            cat.add_source(sha256=sha, kind="pdf", size=1, dpis=[300], first_path=f"/scans/{display}")
+            cat.record_path(path=f"/scans/{display}", display=display, dossier=dossier, sha256=sha, size=1, mtime_ns=1)
+            cat.record_page(PageRecord(sha, 1, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0,
+                                       document_date=date), run_id=1)
+        monkeypatch.setattr("indexer.search.PARALLEL_FROM_PAGES", 1)
+        monkeypatch.chdir(tmp_path)  # the ranges still open the catalog the search was given
+        with SqliteSearch(cat, threads=2) as search:
+            assert search.search(SearchQuery.build("شهرداری")).total == 2
+            db = search._connections[0]
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                db.execute("DELETE FROM meta")
+    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".sqlite") == ["catalog.sqlite"]
+
+
+def test_a_failing_range_connection_falls_back_to_one_pass(tied: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("indexer.search.PARALLEL_FROM_PAGES", 1)
+
+    def broken(self: SqliteSearch) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(SqliteSearch, "_thread_db", broken)
+    for text in ["پروانه -کمیسیون", '"پروانه ساختمانی"', "صدور OR قلع"]:  # operators kept: not plain words
+        q = SearchQuery.build(text, limit=4)
+        with SqliteSearch(tied, threads=2) as search:
+            quick = search.search(q).to_dict()
+        with monkeypatch.context() as m:
+            m.setattr(SqliteSearch, "_index_first", lambda *a: None)
+            assert quick == SqliteSearch(tied, threads=1).search(q).to_dict()
 
 
 def test_search_threads_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
