@@ -383,11 +383,7 @@ def test_ranking_threads_open_a_catalog_in_a_persian_folder_read_only(tmp_path: 
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "بایگانی کرج #۱?"
     with Catalog(folder / "catalog.sqlite") as cat:
-        for sha, (dossier, display, date, text) in PAGES.items():
-            cat.add_source(sha256=sha, kind="pdf", size=1, dpis=[300], first_path=f"/scans/{display}")
-            cat.record_path(path=f"/scans/{display}", display=display, dossier=dossier, sha256=sha, size=1, mtime_ns=1)
-            cat.record_page(PageRecord(sha, 1, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0,
-                                       document_date=date), run_id=1)
+        _fill(cat)
         monkeypatch.setattr("indexer.search.PARALLEL_FROM_PAGES", 1)
         monkeypatch.chdir(tmp_path)  # the ranges still open the catalog the search was given
         with SqliteSearch(cat, threads=2) as search:
@@ -440,13 +436,18 @@ def test_ranking_in_the_index_is_used_and_widens_past_ties(tied: Catalog, monkey
     assert len(result.hits) == 2 and asked[0] == (4, False) and asked[-1][1] is True
 
 
+def _fill(cat: Catalog) -> None:
+    """The three PAGES, without identifiers."""
+    for sha, (dossier, display, date, text) in PAGES.items():
+        cat.add_source(sha256=sha, kind="pdf", size=1, dpis=[300], first_path=f"/scans/{display}")
+        cat.record_path(path=f"/scans/{display}", display=display, dossier=dossier, sha256=sha, size=1, mtime_ns=1)
+        cat.record_page(PageRecord(sha, 1, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0,
+                                   document_date=date), run_id=1)
+
+
 def test_an_inconsistent_catalog_is_searched_in_full(tmp_path: Path) -> None:
     with Catalog(tmp_path / "catalog.sqlite") as cat:
-        for sha, (dossier, display, date, text) in PAGES.items():
-            cat.add_source(sha256=sha, kind="pdf", size=1, dpis=[300], first_path=f"/scans/{display}")
-            cat.record_path(path=f"/scans/{display}", display=display, dossier=dossier, sha256=sha, size=1, mtime_ns=1)
-            cat.record_page(PageRecord(sha, 1, text, 88.0, 20, 1, 300, False, 0, 0.0, "standard", 1.0,
-                                       document_date=date), run_id=1)
+        _fill(cat)
         search = SqliteSearch(cat)
         assert search.consistent() and search.search(SearchQuery.build("شهرداری")).total == 2
         cat.db.execute("DELETE FROM paths WHERE display = ?", ("karaj-1386-0101/letter.png",))
