@@ -251,8 +251,7 @@ def _ink_gap(ink: np.ndarray, right: Word, left: Word) -> int | None:
     x1 = right.left + right.width // 2
     if x1 <= x0 + 2:
         return None
-    inked = np.count_nonzero(ink[top:bottom, x0:x1], axis=0)
-    columns = [bool(n) for n in inked]
+    columns = [bool(n) for n in np.count_nonzero(ink[top:bottom, x0:x1], axis=0)]
     middle = min(max((left.left + left.width + right.left) // 2 - x0, 0), len(columns) - 1)
     runs: list[tuple[int, int]] = []
     start = None
