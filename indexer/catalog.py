@@ -200,6 +200,20 @@ class _FtsRows:
         db.executemany("INSERT INTO pages_fts (rowid, body, extra) VALUES (?, ?, ?)", self.inserted)
 
 
+def _read_settings(db: sqlite3.Connection) -> None:
+    db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+
+
+def open_reader(path: Path) -> sqlite3.Connection:
+    """Another read-only connection to the catalog at ``path`` (never creates a file), with
+    the catalog's read settings and ``sqlite3.Row`` rows; usable from any one thread."""
+    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    _read_settings(db)
+    return db
+
+
 class Catalog:
     """The archive's SQLite catalog; open one per process, write from one process only."""
 
@@ -213,8 +227,7 @@ class Catalog:
         self.db.execute("PRAGMA foreign_keys=ON")
         # The default 2 MiB page cache spills a bulk write to the WAL mid-transaction and
         # re-reads the index pages a search touches; mmap spares readers a copy per page.
-        self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        self.db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        _read_settings(self.db)
         self.db.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         self.db.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
         self._migrate()

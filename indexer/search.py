@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from indexer.catalog import CACHE_KIB, MMAP_BYTES, Catalog
+from indexer.catalog import Catalog, open_reader
 from indexer.normalize import display, normalize
 from indexer.query import (
     DOSSIER_HITS,
@@ -519,11 +519,8 @@ class SqliteSearch:
 
     def _thread_db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:  # read-only: never creates a file, never writes
-            db = sqlite3.connect(f"{self._path.as_uri()}?mode=ro", uri=True, timeout=30, check_same_thread=False)
-            db.row_factory = sqlite3.Row
-            db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-            db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        if db is None:
+            db = open_reader(self._path)
             self._local.db = db
             with self._lock:
                 self._connections.append(db)
