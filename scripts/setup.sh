@@ -20,8 +20,11 @@ done
 PACKAGES=(tesseract-ocr tesseract-ocr-fas tesseract-ocr-eng tesseract-ocr-osd poppler-utils
           redis-server fonts-farsiweb fonts-noto-core fonts-dejavu-core libraqm0 libfribidi0
           fonts-freefarsi fonts-hosny-amiri fonts-sil-scheherazade fonts-sil-lateef
-          fonts-sil-harmattan fonts-kacst-one
+          fonts-sil-harmattan fonts-kacst-one qpdf
           python3-venv python3-pip)
+if [[ ",$EXTRAS," == *",dev,"* ]]; then
+  PACKAGES+=(chromium chromium-driver)  # browser tests (tests/browser.py), Debian's build
+fi
 if [[ ",$EXTRAS," == *",bench,"* ]]; then
   PACKAGES+=(ghostscript pngquant unpaper)
 fi

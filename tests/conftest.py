@@ -64,3 +64,6 @@ def scans_copy(tmp_path: Path, sample_scans: Path) -> Path:
     target = tmp_path / "scans"
     shutil.copytree(sample_scans, target)
     return target
+
+
+pytest_plugins = ["tests.browser"]  # the `browser` and `page` fixtures (headless Debian chromium)
