@@ -125,6 +125,12 @@ CREATE TABLE IF NOT EXISTS quarantine (
     run_id INTEGER,
     at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS repairs (
+    sha256 TEXT PRIMARY KEY REFERENCES sources(sha256),
+    note TEXT NOT NULL,
+    lost TEXT NOT NULL DEFAULT '[]',
+    at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS page_text (
     page_id INTEGER PRIMARY KEY REFERENCES pages(id) ON DELETE CASCADE,
     body TEXT NOT NULL,
@@ -356,6 +362,27 @@ class Catalog:
                 [(sha256, i + 1, dpi) for i, dpi in enumerate(dpis)],
             )
             self.db.execute("DELETE FROM quarantine WHERE sha256 = ?", (sha256,))
+
+    def record_repair(self, sha256: str, note: str, lost: Sequence[int] = ()) -> None:
+        """Remember that a source is read from a repaired copy, what the repair did, and
+        which pages it could not recover (blank in the copy: never to be OCR'd)."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO repairs (sha256, note, lost, at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (sha256) DO UPDATE SET note = excluded.note, lost = excluded.lost, at = excluded.at",
+                (sha256, note, json.dumps(sorted(lost)), now()),
+            )
+
+    def repair(self, sha256: str) -> tuple[str, frozenset[int]] | None:
+        """What the repair of a source did and the pages it lost, or None if never repaired."""
+        row = self.db.execute("SELECT note, lost FROM repairs WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else (str(row["note"]), frozenset(json.loads(row["lost"])))
+
+    def repaired_list(self) -> list[sqlite3.Row]:
+        """Sources read from a repaired copy, with what was repaired (for `status`)."""
+        return self.db.execute(
+            "SELECT s.first_path AS path, r.note FROM repairs r JOIN sources s USING (sha256) ORDER BY s.first_path"
+        ).fetchall()
 
     def quarantine(self, *, path: str, sha256: str | None, reason: str, run_id: int | None) -> None:
         with self.transaction():

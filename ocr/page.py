@@ -65,7 +65,8 @@ SECOND_CHANCE_BELOW = 80.0
 class PageOptions:
     lang: str = "fas+eng"
     psm: int = 3
-    timeout: float = 300.0
+    timeout: float = 300.0  # seconds for the whole page (each Tesseract call, the renderer, the page)
+    memory_limit: int = 0  # MB of address space for a process that reads pages (ocr.limits); 0: none
     second_chance_below: float = SECOND_CHANCE_BELOW
     all_languages_below: float = 60.0  # a `fas` reading this weak is read again with all of `lang`
     # Tesseract 5.3's fas model drops whole lines at 300 dpi that it reads at 150-200.
@@ -452,7 +453,7 @@ def read_page(
     options: PageOptions,
 ) -> PageReading:
     """OCR one page; a weak first reading gets a second recipe and the better one is kept."""
-    loaded = load_page(path, page, kind=kind, dpi_hint=stated_dpi)
+    loaded = load_page(path, page, kind=kind, dpi_hint=stated_dpi, timeout=options.timeout)
     dpi = loaded.stated_dpi if loaded.stated_dpi is not None else stated_dpi
     reading, info, image = _attempt(loaded.gray, dpi, FIRST_RECIPE, options)
     tried = [(FIRST_RECIPE, reading.confidence)]

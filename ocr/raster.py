@@ -2,7 +2,11 @@
 
 PDF pages are rendered one by one with pdf2image (poppler), never the whole file; TIFF
 frames are read by seeking. Every failure to read becomes `UnreadableSource` with a
-reason an archivist can act on.
+reason an archivist can act on: Pillow raises a dozen exception types on damaged files
+(OSError, ValueError, TypeError, SyntaxError, struct.error…), so each call into it is
+wrapped at this boundary, and a reason is written from what the file's own structure
+shows (a TIFF page whose data runs past the end of the file is cut off), never by
+quoting or matching a library's message.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ SCAN_SUFFIXES = PDF_SUFFIXES | TIFF_SUFFIXES | IMAGE_SUFFIXES
 
 # A0 at 300 dpi is ~140 Mpx; anything past this is a decompression bomb, not a scan.
 MAX_PIXELS = 200_000_000
+MAX_FRAMES = 10_000  # a TIFF's directory chain is walked no further than this
+INSPECT_TIMEOUT = 60.0  # seconds a program inspecting one file may take (pdfinfo, pdfimages)
 PLAUSIBLE_DPI = range(100, 1201)
 DEFAULT_PDF_DPI = 300
 
@@ -36,6 +42,11 @@ class SourceInfo:
     kind: str  # "pdf" | "tiff" | "image"
     pages: int
     dpis: tuple[int | None, ...]  # stated (or embedded-image) dpi per page
+    broken: tuple[tuple[int, str], ...] = ()  # pages already known unreadable, with reasons
+
+
+class DamagedPdf(UnreadableSource):
+    """A file that starts like a PDF but that poppler cannot open: worth a repair."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,26 +96,100 @@ def _open_image(path: Path) -> Image.Image:
                 )
             return img
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise UnreadableSource(f"decompression bomb refused: {e}") from e
+        raise UnreadableSource(
+            f"the image declares over {Image.MAX_IMAGE_PIXELS:,} pixels: a decompression bomb or a "
+            "mis-scanned file, not decoded"
+        ) from e
     except UnidentifiedImageError as e:
-        raise UnreadableSource(f"not an image Pillow can read ({path.suffix or 'no suffix'})") from e
+        raise UnreadableSource(_unidentified(path)) from e
     except OSError as e:
-        raise UnreadableSource(f"cannot read image: {e}") from e
+        raise UnreadableSource(f"cannot read file: {e.strerror or 'the image header is damaged'}") from e
+    except MemoryError as e:
+        raise UnreadableSource("the image header asks for more memory than the limit allows") from e
+    except Exception as e:  # noqa: BLE001 - Pillow's header parsers raise many types on damage
+        raise UnreadableSource(f"damaged {_kind_name(path)}: its header cannot be read ({type(e).__name__})") from e
 
 
-def _pdf_info(path: Path) -> int:
+_MAGIC = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG", "PNG"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
+          (b"%PDF-", "PDF"), (b"PK\x03\x04", "ZIP"), (b"BM", "BMP"))
+
+
+def _sniff(head: bytes) -> str | None:
+    """A file's format from its first bytes, whatever its name says."""
+    return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+
+
+def _unidentified(path: Path) -> str:
+    """Why Pillow could not even identify a file, from its first bytes."""
+    with path.open("rb") as f:
+        head = f.read(16)
+    found, named = _sniff(head), _kind_name(path)
+    if found is None:
+        return f"not an image: its first bytes are not a {named} header (a damaged file, or another kind of file named {path.suffix})"
+    if found != named and found in ("PDF", "ZIP"):
+        return f"not an image: it is a {found} file named {path.suffix}"
+    if found == "TIFF":
+        order = "little" if head.startswith(b"II") else "big"
+        if int.from_bytes(head[4:8], order) >= path.stat().st_size:
+            return "damaged TIFF, cut off: the file ends before its first page's directory"
+    return f"damaged {found}: its header is there but cannot be read (a cut off or damaged file)"
+
+
+def _kind_name(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    return {"jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF"}.get(suffix, suffix.upper() or "image")
+
+
+def _looks_like(path: Path) -> str | None:
+    """What a file that is not a PDF seems to be, from its first bytes, for the reason."""
+    with path.open("rb") as f:
+        head = f.read(1024)
+        more = head + f.read(64 * 1024)
+    if b"%PDF-" in head:
+        return None
+    if b" obj" in more and b"endobj" in more:
+        return "PDF objects"
+    for magic, name in ((b"\xff\xd8\xff", "a JPEG image"), (b"\x89PNG", "a PNG image"),
+                        (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"), (b"PK\x03\x04", "a ZIP archive")):
+        if head.startswith(magic):
+            return name
+    try:
+        head.decode("utf-8")
+        return "a text file"
+    except UnicodeDecodeError:
+        return "not a PDF"
+
+
+def _pdf_damage(path: Path) -> str:
+    """What is wrong with a PDF poppler refuses, from its own bytes."""
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 1024))
+        tail = f.read()
+    if b"%%EOF" not in tail:
+        return "cut off: it has no end-of-file marker"
+    return "its cross-reference table or page tree is damaged"
+
+
+def _pdf_info(path: Path, timeout: float = INSPECT_TIMEOUT) -> int:
     if path.stat().st_size == 0:
         raise UnreadableSource("empty file (0 bytes)")
-    proc = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, timeout=60)
-    err = (proc.stderr or "").strip()
+    seems = _looks_like(path)
+    if seems == "PDF objects":
+        raise DamagedPdf("damaged PDF: its %PDF header is missing or damaged")
+    if seems is not None:
+        what = "its content is not a PDF" if seems == "not a PDF" else f"it is {seems}"
+        raise UnreadableSource(f"not a PDF: the file has no %PDF header ({what}, named .pdf)")
+    try:
+        proc = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise UnreadableSource(f"PDF: counting its pages took longer than {timeout:.0f} s") from e
     if proc.returncode != 0:
-        if "password" in err.lower() or "encrypt" in err.lower():
+        if proc.returncode == 3:  # poppler's exit code for a permission (password) error
             raise UnreadableSource("encrypted PDF: it needs a password to open")
-        first = err.splitlines()[0] if err else f"pdfinfo exited {proc.returncode}"
-        raise UnreadableSource(f"damaged or truncated PDF: {first}")
+        raise DamagedPdf(f"damaged PDF ({_pdf_damage(path)})")
     match = re.search(r"^Pages:\s+(\d+)", proc.stdout, re.MULTILINE)
     if not match or int(match.group(1)) < 1:
-        raise UnreadableSource("PDF has no pages")
+        raise DamagedPdf("damaged PDF: poppler finds no pages in it")
     size = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", proc.stdout, re.MULTILINE)
     if size:
         w_in, h_in = float(size.group(1)) / 72, float(size.group(2)) / 72
@@ -113,13 +198,13 @@ def _pdf_info(path: Path) -> int:
     return int(match.group(1))
 
 
-def _pdfimages_ppi(path: Path, page: int | None = None) -> dict[int, list[float]]:
+def _pdfimages_ppi(path: Path, page: int | None = None, timeout: float = INSPECT_TIMEOUT) -> dict[int, list[float]]:
     """Resolutions of the scans embedded in each page (`pdfimages -list`), as stated."""
     cmd = ["pdfimages", "-list", str(path)]
     if page is not None:
         cmd[1:1] = ["-f", str(page), "-l", str(page)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):
         return {}
     ppi: dict[int, list[float]] = {}
@@ -135,9 +220,9 @@ def _pdfimages_ppi(path: Path, page: int | None = None) -> dict[int, list[float]
     return ppi
 
 
-def _pdf_image_dpis(path: Path, pages: int) -> tuple[int | None, ...]:
+def _pdf_image_dpis(path: Path, pages: int, timeout: float = INSPECT_TIMEOUT) -> tuple[int | None, ...]:
     """The stated dpi of each page: its embedded scan's resolution, when plausible."""
-    ppi = _pdfimages_ppi(path)
+    ppi = _pdfimages_ppi(path, timeout=timeout)
     dpis = ([d for d in map(_plausible, ppi.get(n, [])) if d is not None] for n in range(1, pages + 1))
     return tuple(max(found) if found else None for found in dpis)
 
@@ -152,23 +237,82 @@ def _native_ppi(path: Path, page: int) -> int | None:
     return min(600, max(50, round(best))) if best > 0 else None
 
 
-def inspect_source(path: Path) -> SourceInfo:
-    """Count pages and read stated dpi without decoding any page."""
+def inspect_source(path: Path, *, timeout: float = INSPECT_TIMEOUT) -> SourceInfo:
+    """Count pages and read stated dpi without decoding any page.
+
+    A TIFF's pages are counted by walking its directory chain: pages before the first
+    damaged one are kept, and pages found unreadable on the way (0 pixels high, data
+    past the end of the file, a directory that cannot be parsed) come back in `broken`,
+    so the intact pages are read and only the damaged ones fail.
+    """
     kind = kind_of(path)
     if kind == "pdf":
-        pages = _pdf_info(path)
-        return SourceInfo(kind, pages, _pdf_image_dpis(path, pages))
+        pages = _pdf_info(path, timeout)
+        return SourceInfo(kind, pages, _pdf_image_dpis(path, pages, timeout))
     img = _open_image(path)
     with img:
-        frames = getattr(img, "n_frames", 1) if kind == "tiff" else 1
-        dpis = []
-        for i in range(frames):
-            try:
-                img.seek(i)
-            except EOFError as e:
-                raise UnreadableSource(f"TIFF frame {i + 1} of {frames} is missing (truncated file)") from e
-            dpis.append(_image_dpi(img))
-        return SourceInfo(kind, frames, tuple(dpis))
+        if kind != "tiff":
+            problem = _frame_problem(img, path, 1, single=True)
+            return SourceInfo(kind, 1, (_image_dpi(img),), ((1, problem),) if problem else ())
+        return _inspect_tiff(img, path)
+
+
+def _inspect_tiff(img: Image.Image, path: Path) -> SourceInfo:
+    dpis: list[int | None] = []
+    broken: list[tuple[int, str]] = []
+    for index in range(MAX_FRAMES):
+        page = index + 1
+        try:
+            if index:
+                img.seek(index)
+        except EOFError:
+            break  # the end of the directory chain: no more pages
+        except MemoryError:
+            broken.append((page, f"page {page}: its directory asks for more memory than the limit allows"))
+            dpis.append(None)
+            break
+        except Exception:  # noqa: BLE001 - Pillow's TIFF parser raises many types on damage
+            broken.append((page, f"page {page} is damaged or cut off: its TIFF directory cannot be read "
+                                 "(pages after it, if any, cannot be reached)"))
+            dpis.append(None)
+            break
+        problem = _frame_problem(img, path, page, single=False)
+        if problem:
+            broken.append((page, problem))
+        dpis.append(_image_dpi(img))
+    if len(broken) == len(dpis):
+        raise UnreadableSource(broken[0][1] if len(broken) == 1 else f"no readable page: {broken[0][1]}")
+    return SourceInfo("tiff", len(dpis), tuple(dpis), tuple(broken))
+
+
+def _frame_problem(img: Image.Image, path: Path, page: int, *, single: bool) -> str | None:
+    """Why the current frame cannot be decoded, seen from its header alone, or None."""
+    label = "the image" if single else f"page {page}"
+    width, height = img.size
+    if width <= 0 or height <= 0:
+        return f"{label} is {width}x{height} pixels: an empty page (a damaged or mis-written file)"
+    if width * height > MAX_PIXELS:
+        return (f"{label} is {width}x{height} pixels, over the {MAX_PIXELS:,} pixel limit "
+                "(a decompression bomb or a mis-scanned file)")
+    end = _tiff_data_end(img)
+    if end is not None and end > path.stat().st_size:
+        return f"{label} is cut off: the file ends inside its image data (a truncated file)"
+    return None
+
+
+def _tiff_data_end(img: Image.Image) -> int | None:
+    """Where a TIFF frame's last strip or tile ends, from its directory; None if unknown."""
+    tags = getattr(img, "tag_v2", None)
+    if tags is None or getattr(img, "format", None) != "TIFF":
+        return None
+    try:
+        offsets = tags.get(273) or tags.get(324)
+        counts = tags.get(279) or tags.get(325)
+        if not offsets or not counts:
+            return None
+        return max(int(o) + int(c) for o, c in zip(offsets, counts, strict=False))
+    except (TypeError, ValueError):
+        return None
 
 
 def _to_gray(img: Image.Image) -> np.ndarray:
@@ -180,34 +324,78 @@ def _to_gray(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("L"), dtype=np.uint8).copy()
 
 
-def load_page(path: Path, page: int, *, kind: str | None = None, dpi_hint: int | None = None) -> PageImage:
-    """Decode exactly one page (1-based) of a scan as 8-bit grey."""
+def load_page(
+    path: Path, page: int, *, kind: str | None = None, dpi_hint: int | None = None, timeout: float = 0
+) -> PageImage:
+    """Decode exactly one page (1-based) of a scan as 8-bit grey.
+
+    `timeout` bounds the PDF renderer (pdftoppm); 0 leaves it unbounded.
+    """
     kind = kind or kind_of(path)
     if kind == "pdf":
-        return _load_pdf_page(path, page, dpi_hint)
+        return _load_pdf_page(path, page, dpi_hint, timeout)
     img = _open_image(path)
     with img:
         try:
             if page > 1:
                 img.seek(page - 1)
+            problem = _frame_problem(img, path, page, single=kind != "tiff")
+            if problem:
+                raise UnreadableSource(problem)
             stated = _image_dpi(img)
             img.load()
             return PageImage(_to_gray(img), stated)
+        except UnreadableSource:
+            raise
         except EOFError as e:
             raise UnreadableSource(f"page {page} is missing (truncated file)") from e
-        except OSError as e:
-            raise UnreadableSource(f"cannot decode page {page}: {e}") from e
+        except MemoryError as e:
+            raise UnreadableSource(f"page {page} needs more memory to decode than the limit allows") from e
+        except Exception as e:  # noqa: BLE001 - Pillow's decoders raise many types on damage
+            raise UnreadableSource(_decode_reason(path, page, kind)) from e
 
 
-def _load_pdf_page(path: Path, page: int, dpi_hint: int | None) -> PageImage:
+def _decode_reason(path: Path, page: int, kind: str) -> str:
+    """Why a page's pixels could not be decoded, from the file's own end marker."""
+    label = f"page {page}" if kind == "tiff" else "the image"
+    if _ends_early(path):
+        return f"{label} is cut off: the file ends before its image data does (a truncated file)"
+    return f"{label} is damaged: its image data cannot be decoded"
+
+
+def _ends_early(path: Path) -> bool:
+    """Whether a JPEG lacks its end-of-image marker or a PNG its IEND chunk."""
+    with path.open("rb") as f:
+        head = f.read(8)
+        f.seek(max(0, path.stat().st_size - 16))
+        tail = f.read()
+    if head.startswith(b"\xff\xd8"):
+        return b"\xff\xd9" not in tail
+    if head.startswith(b"\x89PNG"):
+        return b"IEND" not in tail
+    return False
+
+
+def _load_pdf_page(path: Path, page: int, dpi_hint: int | None, timeout: float) -> PageImage:
     from pdf2image import convert_from_path
-    from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFSyntaxError
+    from pdf2image.exceptions import (
+        PDFInfoNotInstalledError,
+        PDFPageCountError,
+        PDFPopplerTimeoutError,
+        PDFSyntaxError,
+    )
 
     dpi = dpi_hint or _native_ppi(path, page) or DEFAULT_PDF_DPI
     try:
-        images = convert_from_path(str(path), dpi=dpi, first_page=page, last_page=page, grayscale=True)
+        images = convert_from_path(
+            str(path), dpi=dpi, first_page=page, last_page=page, grayscale=True, timeout=timeout or None
+        )
     except (PDFPageCountError, PDFSyntaxError) as e:
-        raise UnreadableSource(f"damaged PDF: {e}") from e
+        raise UnreadableSource(f"PDF page {page} is damaged: poppler cannot render it") from e
+    except PDFPopplerTimeoutError as e:
+        raise UnreadableSource(f"PDF page {page}: rendering took longer than {timeout:.0f} s") from e
+    except MemoryError as e:
+        raise UnreadableSource(f"PDF page {page} needs more memory to render than the limit allows") from e
     except PDFInfoNotInstalledError as e:  # checked at start-up; kept typed for library users
         raise UnreadableSource("poppler-utils (pdftoppm) is not installed") from e
     if not images:

@@ -21,7 +21,7 @@ from indexer.consensus import apply_consensus
 from ocr.page import PageOptions
 from ocr.tools import check_environment
 from pipeline.discover import Ignored, discover
-from pipeline.ledger import Plan, ledger
+from pipeline.ledger import OpenLimits, Plan, ledger
 from pipeline.options import IngestOptions
 from pipeline.progress import QuietReporter, Reporter
 from pipeline.runner import run_local
@@ -41,6 +41,7 @@ class IngestSummary:
     pages_done: int = 0
     pages_failed: int = 0
     quarantined: list[tuple[str, str]] = field(default_factory=list)
+    repaired: list[tuple[str, str]] = field(default_factory=list)  # read from a repaired copy
     failed_pages: list[tuple[str, int, str]] = field(default_factory=list)
     ignored: Ignored = field(default_factory=lambda: Ignored(Counter()))
 
@@ -131,7 +132,8 @@ class BatchWriter:
 
 def plan_run(catalog: Catalog, paths: Iterable[Path], options: IngestOptions, run_id: int, ignored: Ignored) -> Plan:
     found = discover(paths, exclude=[options.archive], ignored=ignored)
-    return ledger(catalog, found, run_id=run_id, retry_failed=options.retry_failed)
+    limits = OpenLimits(file_timeout=options.file_timeout, memory_limit=options.memory_limit)
+    return ledger(catalog, found, run_id=run_id, retry_failed=options.retry_failed, limits=limits)
 
 
 Runner = Callable[[list[PageRef], PageOptions], Iterator[PageResult]]
@@ -163,6 +165,7 @@ def ingest(
             plan = plan_run(catalog, paths, options, run_id, summary.ignored)
             summary.files, summary.new_sources, summary.duplicates = plan.files, plan.new_sources, plan.duplicates
             summary.quarantined = list(plan.quarantined)
+            summary.repaired = list(plan.repaired)
             summary.pages_queued = len(plan.pages)
             reporter.start(len(plan.pages))
             if runner is None:

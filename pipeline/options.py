@@ -11,6 +11,8 @@ from typing import Any
 from ocr.page import SECOND_CHANCE_BELOW, PageOptions
 from pipeline.errors import OptionsError
 
+# Below this a worker cannot load Tesseract's fas model next to OpenCV and numpy.
+MIN_MEMORY_LIMIT = 512
 _LANG = re.compile(r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
 
 
@@ -25,7 +27,9 @@ class IngestOptions:
     archive: Path = Path("archive")
     jobs: int = 0  # 0: one per core
     lang: str = "fas+eng"
-    page_timeout: float = 300.0
+    page_timeout: float = 300.0  # seconds one page may take as a whole (rasterize, clean, OCR)
+    file_timeout: float = 120.0  # seconds opening one file may take (counting pages, a PDF's repair)
+    memory_limit: int = 2048  # MB of address space per process that decodes pages; 0: no cap
     retry_failed: bool = False
     second_chance_below: float = SECOND_CHANCE_BELOW
     keep_images: bool = True
@@ -37,6 +41,10 @@ class IngestOptions:
             raise OptionsError(f"--lang must look like fas+eng, not {self.lang!r}")
         if self.page_timeout <= 0:
             raise OptionsError("--page-timeout must be positive")
+        if self.file_timeout <= 0:
+            raise OptionsError("--file-timeout must be positive")
+        if self.memory_limit != 0 and self.memory_limit < MIN_MEMORY_LIMIT:
+            raise OptionsError(f"--memory-limit is in MB: 0 (no cap) or at least {MIN_MEMORY_LIMIT}")
         if not 0 <= self.second_chance_below <= 100:
             raise OptionsError("--second-chance-below is a confidence between 0 and 100")
 
@@ -62,7 +70,8 @@ class IngestOptions:
 
     def page_options(self) -> PageOptions:
         return PageOptions(
-            lang=self.lang, timeout=self.page_timeout, second_chance_below=self.second_chance_below
+            lang=self.lang, timeout=self.page_timeout, second_chance_below=self.second_chance_below,
+            memory_limit=self.memory_limit,
         )
 
     def to_dict(self) -> dict[str, Any]:

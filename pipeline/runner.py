@@ -26,34 +26,92 @@ def run_inline(refs: Iterable[PageRef], options: PageOptions) -> Iterator[PageRe
         yield run_page(ref, options)
 
 
+def _crashed(ref: PageRef, options: PageOptions) -> PageResult:
+    cap = f" past the {options.memory_limit} MB limit (--memory-limit)" if options.memory_limit else ""
+    return PageResult(ref.sha256, ref.page, error=(
+        f"page {ref.page} crashed the process reading it twice (out of memory{cap}, "
+        "or a damaged file that breaks the decoder)"
+    ))
+
+
+class _Pool:
+    """A process pool that can be replaced when a page kills one of its workers."""
+
+    def __init__(self, options: PageOptions, jobs: int) -> None:
+        self.options, self.jobs = options, jobs
+        self.context = multiprocessing.get_context("forkserver")
+        self.pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=self.context, initializer=init_worker,
+            initargs=(self.options.memory_limit,),
+        )
+
+    def submit(self, ref: PageRef) -> Future[PageResult]:
+        return self.pool.submit(run_page, ref, self.options)
+
+    def renew(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new()
+
+    def close(self, *, wait: bool = True) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
 def run_pool(refs: Iterable[PageRef], options: PageOptions, *, jobs: int) -> Iterator[PageResult]:
-    """Yield results as they finish; at most 2×jobs pages are in flight at once."""
+    """Yield results as they finish; at most 2×jobs pages are in flight at once.
+
+    A page that kills its worker (a decoder crash, the memory cap) breaks the whole pool
+    and every page in flight with it: those pages are run again one at a time in a fresh
+    pool, so only the page that kills a worker a second time is failed.
+    """
     if options.glyph_numbers:
         glyph_model()  # rendered (first run) or loaded here, so workers find it cached
     if options.checks_words:
         model_words("fas")  # likewise the dictionary's word list
-    context = multiprocessing.get_context("forkserver")
     pending: dict[Future[PageResult], PageRef] = {}
     queue = iter(refs)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init_worker) as pool:
-        try:
-            while True:
-                while len(pending) < 2 * jobs:
-                    ref = next(queue, None)
-                    if ref is None:
-                        break
-                    pending[pool.submit(run_page, ref, options)] = ref
-                if not pending:
-                    return
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    ref = pending.pop(future)
+    pool = _Pool(options, jobs)
+    try:
+        while True:
+            while len(pending) < 2 * jobs:
+                ref = next(queue, None)
+                if ref is None:
+                    break
+                pending[pool.submit(ref)] = ref
+            if not pending:
+                break
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken: list[PageRef] = []
+            for future in done:
+                ref = pending.pop(future)
+                try:
                     yield _outcome(future, ref)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+                except BrokenProcessPool:
+                    broken.append(ref)
+            if broken:
+                suspects = broken + list(pending.values())
+                pending.clear()
+                pool.renew()
+                for ref in suspects:
+                    yield _alone(pool, ref, options)
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        pool.close(wait=False)
+        raise
+    pool.close()
+
+
+def _alone(pool: _Pool, ref: PageRef, options: PageOptions) -> PageResult:
+    """Run one suspect page by itself; a second crash fails it and renews the pool."""
+    future = pool.submit(ref)
+    try:
+        return _outcome(future, ref)
+    except BrokenProcessPool:
+        pool.renew()
+        return _crashed(ref, options)
 
 
 def _outcome(future: Future[PageResult], ref: PageRef) -> PageResult:
@@ -66,6 +124,8 @@ def _outcome(future: Future[PageResult], ref: PageRef) -> PageResult:
 
 
 def run_local(refs: list[PageRef], options: PageOptions, *, jobs: int) -> Iterator[PageResult]:
-    if jobs <= 1 or len(refs) <= 1:
+    """Pages run in worker processes; inline (in this process) only with one job and no
+    memory cap, since a cap would hold the coordinator too and a crash would end the batch."""
+    if (jobs <= 1 or len(refs) <= 1) and not options.memory_limit:
         return run_inline(refs, options)
-    return run_pool(refs, options, jobs=min(jobs, len(refs)))
+    return run_pool(refs, options, jobs=max(1, min(jobs, len(refs))))

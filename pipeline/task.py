@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 from indexer.catalog import IndexText, index_text
 from indexer.identifiers import extract
 from ocr.errors import MissingDependency, OcrError
+from ocr.limits import deadline, limit_memory
 from ocr.page import PageOptions, encode_image, read_page
 from ocr.tesseract import assemble_text
 from ocr.types import CleanInfo, Word
@@ -69,11 +70,13 @@ class PageResult:
         return str(dates[0]["canonical"])
 
 
-def init_worker() -> None:
+def init_worker(memory_limit: int = 0) -> None:
     """One thread per worker for Tesseract (OpenMP), OpenCV and numpy's BLAS: the pool
     supplies the parallelism. Idle BLAS threads spin, and on cores Tesseract needs that
-    cost a fifth of the throughput (measured with the glyph reading of numbers)."""
+    cost a fifth of the throughput (measured with the glyph reading of numbers).
+    `memory_limit` (MB) caps the worker and the programs it starts (ocr.limits)."""
     global _THREAD_LIMITS
+    limit_memory(memory_limit)
     os.environ["OMP_THREAD_LIMIT"] = "1"
     cv2.setNumThreads(1)
     _THREAD_LIMITS = threadpool_limits(limits=1)
@@ -95,11 +98,15 @@ def identifiers_from_words(words: list[Word] | tuple[Word, ...]) -> tuple[dict[s
 def run_page(ref: PageRef, options: PageOptions) -> PageResult:
     started = time.perf_counter()
     try:
-        read = read_page(Path(ref.path), ref.page, kind=ref.kind, stated_dpi=ref.stated_dpi, options=options)
+        with deadline(options.timeout, f"page {ref.page}"):
+            read = read_page(Path(ref.path), ref.page, kind=ref.kind, stated_dpi=ref.stated_dpi, options=options)
     except MissingDependency:
         raise
     except OcrError as e:
         return PageResult(ref.sha256, ref.page, error=str(e), seconds=time.perf_counter() - started)
+    except MemoryError:
+        return PageResult(ref.sha256, ref.page, error=f"page {ref.page} needs more memory than the "
+                          f"{options.memory_limit} MB limit (--memory-limit)", seconds=time.perf_counter() - started)
     except Exception as e:  # noqa: BLE001 - one bad page must not stop the batch
         return PageResult(
             ref.sha256, ref.page, error=f"unexpected {type(e).__name__}: {e}", seconds=time.perf_counter() - started
@@ -123,5 +130,5 @@ def run_page(ref: PageRef, options: PageOptions) -> PageResult:
 
 def run_batch(refs: Sequence[PageRef], options: PageOptions) -> list[PageResult]:
     """An RQ job is a batch of pages, not one tiny job per page."""
-    init_worker()
+    init_worker()  # no memory cap: an RQ worker may run jobs in its own process (SimpleWorker)
     return [run_page(ref, options) for ref in refs]
