@@ -61,6 +61,10 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="OCR processes (0: one per core).")
 @click.option("--lang", default="fas+eng", show_default=True, help="Tesseract languages.")
 @click.option("--page-timeout", type=click.FloatRange(min=1), default=300.0, show_default=True, help="Seconds before one page's OCR is abandoned.")
+@click.option("--file-timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
+              help="Seconds opening one file may take (counting its pages, repairing a damaged PDF).")
+@click.option("--memory-limit", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MB",
+              help="Address space each page-reading process (and the programs it runs) may use; 0: no cap.")
 @click.option("--retry-failed", is_flag=True, help="OCR pages that failed in earlier runs again.")
 @click.option("--second-chance-below", type=click.FloatRange(0, 100), default=80.0, show_default=True, help="Re-read pages whose mean confidence is below this with a stronger cleaning recipe.")
 @click.option("--no-images", "keep_images", is_flag=True, flag_value=False, default=True, help="Do not keep cleaned page images in the archive.")
@@ -97,6 +101,8 @@ def ingest(paths: tuple[Path, ...], quiet: bool, queue_url: str | None, batch_si
         click.echo(f"quarantined: {display}: {reason}", err=True)
     for source, page, error in summary.failed_pages:
         click.echo(f"failed page: {source} p.{page}: {error}", err=True)
+    for display, note in summary.repaired:
+        click.echo(f"repaired: {display}: {note}", err=True)
     if not summary.clean:
         sys.exit(ExitCode.QUARANTINED)
 

@@ -13,7 +13,9 @@ import contextlib
 import resource
 import signal
 import threading
+import time
 from collections.abc import Iterator
+from types import FrameType
 
 from ocr.errors import OcrError
 
@@ -35,26 +37,32 @@ def limit_memory(megabytes: int) -> None:
 
 @contextlib.contextmanager
 def deadline(seconds: float, what: str) -> Iterator[None]:
-    """Raise PageTimeout in this block after `seconds`.
+    """Raise PageTimeout in this block after `seconds`; a no-op off the main thread.
 
-    A no-op off the main thread, or when an alarm is already armed (an RQ job's own
-    timeout uses SIGALRM, and it already bounds the job).
+    An alarm already armed (an RQ job's timeout, pytest-timeout) is kept: when it is due
+    first its own handler runs at its time, and whatever of it is left is re-armed after.
     """
-    if (
-        seconds <= 0
-        or threading.current_thread() is not threading.main_thread()
-        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
-    ):
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
+    outer = signal.getitimer(signal.ITIMER_REAL)[0]
+    outer_first = 0 < outer <= seconds
+    started = time.monotonic()
+    previous = signal.getsignal(signal.SIGALRM)
 
-    def expired(signum: int, frame: object) -> None:
+    def expired(signum: int, frame: FrameType | None) -> None:
+        if outer_first and callable(previous):
+            previous(signum, frame)
+            return
         raise PageTimeout(f"{what} took longer than {seconds:.0f} s and was abandoned")
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, outer if outer_first else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        left = outer - (time.monotonic() - started)
+        if outer > 0 and not outer_first:
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))

@@ -87,6 +87,7 @@ def _open_image(path: Path) -> Image.Image:
         raise UnreadableSource("empty file (0 bytes)")
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data": the pages are judged
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(path)
             if img.width * img.height > MAX_PIXELS:
@@ -264,7 +265,9 @@ def _inspect_tiff(img: Image.Image, path: Path) -> SourceInfo:
         page = index + 1
         try:
             if index:
-                img.seek(index)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data": we judge the pages
+                    img.seek(index)
         except EOFError:
             break  # the end of the directory chain: no more pages
         except MemoryError:
@@ -335,7 +338,8 @@ def load_page(
     if kind == "pdf":
         return _load_pdf_page(path, page, dpi_hint, timeout)
     img = _open_image(path)
-    with img:
+    with img, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
         try:
             if page > 1:
                 img.seek(page - 1)

@@ -80,7 +80,7 @@ def open_source(catalog: Catalog, path: Path, sha256: str, limits: OpenLimits) -
             raise UnreadableSource(f"{damaged.reason}, not repairable: {e.reason}") from e
     broken = tuple(sorted({*info.broken, *repair.lost}))
     lost = tuple(n for n, _ in repair.lost)
-    return Opened(SourceInfo(info.kind, info.pages, info.dpis, broken), f"repaired: {repair.fixed}", lost)
+    return Opened(SourceInfo(info.kind, info.pages, info.dpis, broken), repair.fixed, lost)
 
 
 def ledger(

@@ -37,8 +37,8 @@ def _crashed(ref: PageRef, options: PageOptions) -> PageResult:
 class _Pool:
     """A process pool that can be replaced when a page kills one of its workers."""
 
-    def __init__(self, options: PageOptions, jobs: int) -> None:
-        self.options, self.jobs = options, jobs
+    def __init__(self, options: PageOptions, jobs: int, task: Callable[[PageRef, PageOptions], PageResult]) -> None:
+        self.options, self.jobs, self.task = options, jobs, task
         self.context = multiprocessing.get_context("forkserver")
         self.pool = self._new()
 
@@ -49,7 +49,7 @@ class _Pool:
         )
 
     def submit(self, ref: PageRef) -> Future[PageResult]:
-        return self.pool.submit(run_page, ref, self.options)
+        return self.pool.submit(self.task, ref, self.options)
 
     def renew(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -59,7 +59,13 @@ class _Pool:
         self.pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
-def run_pool(refs: Iterable[PageRef], options: PageOptions, *, jobs: int) -> Iterator[PageResult]:
+def run_pool(
+    refs: Iterable[PageRef],
+    options: PageOptions,
+    *,
+    jobs: int,
+    task: Callable[[PageRef, PageOptions], PageResult] = run_page,
+) -> Iterator[PageResult]:
     """Yield results as they finish; at most 2×jobs pages are in flight at once.
 
     A page that kills its worker (a decoder crash, the memory cap) breaks the whole pool
@@ -72,7 +78,7 @@ def run_pool(refs: Iterable[PageRef], options: PageOptions, *, jobs: int) -> Ite
         model_words("fas")  # likewise the dictionary's word list
     pending: dict[Future[PageResult], PageRef] = {}
     queue = iter(refs)
-    pool = _Pool(options, jobs)
+    pool = _Pool(options, jobs, task)
     try:
         while True:
             while len(pending) < 2 * jobs:
