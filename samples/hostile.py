@@ -75,8 +75,8 @@ def good_tiff(n: int = 3, compression: str | None = "tiff_lzw") -> bytes:
     return _save(pages(n), "TIFF", compression=compression)
 
 
-def good_jpeg() -> bytes:
-    return _save(pages(1), "JPEG", quality=85)
+def good_jpeg(quality: int = 85) -> bytes:
+    return _save(pages(1), "JPEG", quality=quality)
 
 
 def good_png() -> bytes:
@@ -273,7 +273,7 @@ def corpus(*, cuts: tuple[float, ...] = CUTS) -> list[Hostile]:
         out.append(Hostile(f"inner-flipped-{kind}.{ext}", flip(data, len(data) // 2, 64), "any",
                            f"{kind} with 64 bytes inverted mid-file"))
     out += [
-        Hostile("تصویر-سالم.jpg", good_jpeg(), "read", "a good JPEG with a Persian file name"),
+        Hostile("تصویر-سالم.jpg", good_jpeg(90), "read", "a good JPEG with a Persian file name"),
         Hostile("tiff-last-page-cut.tif", tiff_last_page_cut(), "partial", "3-page TIFF cut inside page 3"),
         Hostile("tiff-zero-height.tif", tiff_zero_height(), "partial", "2-page TIFF whose page 2 is 0 pixels high"),
         Hostile("jpeg-cut-mid-scan.jpg", jpeg_cut_mid_scan(), "any", "JPEG cut inside its scan data"),
