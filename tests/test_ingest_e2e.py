@@ -116,20 +116,22 @@ def test_bad_files_are_quarantined_and_the_batch_goes_on(tmp_path: Path, sample_
     good = next(p for p in sorted(sample_scans.rglob("*")) if p.suffix.lower() in {".png", ".jpg"})
     shutil.copy(good, folder / good.name)
     pdf = next(sample_scans.rglob("*.pdf"))
-    (folder / "truncated.pdf").write_bytes(pdf.read_bytes()[: pdf.stat().st_size // 3])
+    (folder / "truncated.pdf").write_bytes(pdf.read_bytes()[: pdf.stat().st_size // 3])  # qpdf recovers its page 1
+    (folder / "cut.pdf").write_bytes(pdf.read_bytes()[:300])  # nothing left to recover
     (folder / "empty.tif").write_bytes(b"")
     (folder / "note.jpg").write_text("این فایل تصویر نیست", encoding="utf-8")
     archive = tmp_path / "archive"
 
     proc = _cli("ingest", str(tmp_path / "mixed"), "--archive", str(archive), "-q")
     assert proc.returncode == 3, proc.stdout + proc.stderr
-    assert "1 pages OCR'd" in proc.stdout
+    assert "2 pages OCR'd" in proc.stdout
+    assert "repaired: dossier-bad/truncated.pdf: 1 page recovered by qpdf" in proc.stderr
     status = _cli("status", "--archive", str(archive))
     assert status.returncode == 0
-    for name, reason in [("truncated.pdf", "PDF"), ("empty.tif", "empty"), ("note.jpg", "not an image")]:
+    for name, reason in [("cut.pdf", "damaged PDF (cut off"), ("empty.tif", "empty"), ("note.jpg", "not an image")]:
         line = next(line for line in status.stdout.splitlines() if name in line)
         assert reason.lower() in line.lower()
-    assert len(_export(archive)) == 1
+    assert len(_export(archive)) == 2
     # a re-run still reports them, and touches nothing already ingested
     before = _table(archive, "SELECT sha256, page, updated FROM pages")
     assert _cli("ingest", str(tmp_path / "mixed"), "--archive", str(archive), "-q").returncode == 3
