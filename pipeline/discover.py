@@ -45,14 +45,19 @@ def sha256_file(path: Path) -> str:
 
 def _entry(path: Path, root: Path | None) -> Discovered:
     resolved = path.resolve()
-    stat = resolved.stat()
+    try:
+        stat = resolved.stat()
+    except OSError:  # a dangling link, or a file gone since the walk: the ledger quarantines it
+        size, mtime_ns = -1, -1
+    else:
+        size, mtime_ns = stat.st_size, stat.st_mtime_ns
     if root is not None:
         display = path.relative_to(root).as_posix()
         dossier = path.parent.name if path.parent != root else root.resolve().name
     else:
         display = path.as_posix()
         dossier = resolved.parent.name
-    return Discovered(resolved, display, dossier, stat.st_size, stat.st_mtime_ns)
+    return Discovered(resolved, display, dossier, size, mtime_ns)
 
 
 def discover(paths: Iterable[Path], *, exclude: Iterable[Path] = (), ignored: Ignored | None = None) -> Iterator[Discovered]:

@@ -11,6 +11,7 @@ archive's `repaired/` folder, named by the original's hash, and its pages are re
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from ocr.raster import INSPECT_TIMEOUT, DamagedPdf, SourceInfo, inspect_source, 
 from ocr.repair import repair_pdf
 from pipeline.discover import Discovered, sha256_file
 from pipeline.task import PageRef
+
+log = logging.getLogger("parvandeh.ledger")
 
 
 @dataclass
@@ -120,6 +123,14 @@ def _ledger_one(
             opened = open_source(catalog, item.path, sha, limits)
         except UnreadableSource as e:
             _quarantine(catalog, item, plan, sha, e.reason, run_id)
+            return
+        except OSError as e:  # moved, unmounted or unreadable since it was hashed
+            _quarantine(catalog, item, plan, sha, f"cannot read file: {e.strerror or type(e).__name__}", run_id)
+            return
+        except Exception as e:  # noqa: BLE001 - a file that breaks a reader is that file's failure, not the batch's
+            log.exception("opening %s", item.path)
+            _quarantine(catalog, item, plan, sha, f"unexpected {type(e).__name__} while opening it (-v shows where)",
+                        run_id)
             return
         info = opened.info
         if len(info.broken) >= info.pages:

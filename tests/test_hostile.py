@@ -235,3 +235,15 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def _rows(archive: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(archive / "catalog.sqlite") as db:
         return [tuple(r) for r in db.execute(sql)]
+
+
+def test_a_dangling_link_and_a_vanished_file_are_quarantined_not_fatal(tmp_path: Path) -> None:
+    folder = tmp_path / "in" / "پرونده-۱۲"
+    folder.mkdir(parents=True)
+    (folder / "good.png").write_bytes(hostile.good_png())
+    (folder / "dangling.jpg").symlink_to(tmp_path / "gone.jpg")
+    with Catalog.open(tmp_path / "archive") as catalog:
+        plan = ledger(catalog, discover([folder.parent]), run_id=1)
+        reasons = dict((Path(d).name, r) for d, r in plan.quarantined)
+        assert reasons == {"dangling.jpg": "cannot read file: No such file or directory"}
+        assert [Path(r.path).name for r in plan.pages] == ["good.png"]
