@@ -86,15 +86,12 @@ def peer_opens(path: Path, timeout: float = 60) -> bool:
         return False
 
 
-def ocrmypdf_outcome(path: Path, out: Path, timeout: float = 120) -> str:
-    """OCRmyPDF on one file as its user would run it: 'ok', 'refused' or 'hang'."""
+def ocrmypdf_outcome(path: Path, out: Path, guard: float) -> tuple[str, int]:
+    """OCRmyPDF on one file as its user would run it: ('ok' | 'refused' | 'hang', peak tree RSS)."""
     cmd = [sys.executable, "-m", "ocrmypdf", "-l", "fas+eng", "--jobs", "1", "--output-type", "pdf",
            "--force-ocr", str(path), str(out / f"{path.stem}.out.pdf")]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return "hang"
-    return "ok" if proc.returncode == 0 else "refused"
+    code, _, peak = run_guarded(cmd, guard)
+    return ("hang" if code is None else "ok" if code == 0 else "refused"), peak
 
 
 def main() -> None:
@@ -126,7 +123,8 @@ def main() -> None:
         unaccounted = len(items) - len(got)
 
         peer_started = time.monotonic()
-        peer = sum(peer_opens(folder / h.name) for h in items)
+        opens = {h.name: peer_opens(folder / h.name) for h in items}
+        peer = sum(opens.values())
         peer_seconds = time.monotonic() - peer_started
         print(f"files: {len(items)}  ({len(set(h.data for h in items))} distinct)")
         print(f"read: {read} files ({sum(1 for v in got.values() if v.startswith('partial'))} of them partly), "
@@ -141,15 +139,27 @@ def main() -> None:
         print(f"time: {seconds:.1f} s")
         print(f"peer: raw pdftoppm/Pillow open {peer} of {len(items)} files ({peer_seconds:.1f} s, no OCR); "
               f"parvandeh reads {read}: {read / max(peer, 1):.2f}x")
+        theirs: dict[str, str] = {}
         if args.ocrmypdf:
             pdfs = [folder / h.name for h in items if h.name.endswith(".pdf")]
             out = work / "ocrmypdf"
             out.mkdir()
             started = time.monotonic()
-            results = [ocrmypdf_outcome(p, out) for p in pdfs]
+            peaks = []
+            for p in pdfs:
+                theirs[p.name], top = ocrmypdf_outcome(p, out, args.guard)
+                peaks.append(top)
+            results = list(theirs.values())
             ours = sum(1 for p in pdfs if got.get(p.name, "").startswith(("read", "partial")))
             print(f"peer: ocrmypdf on the {len(pdfs)} PDFs: {results.count('ok')} ok, {results.count('refused')} "
-                  f"refused, {results.count('hang')} hung ({time.monotonic() - started:.0f} s); parvandeh reads {ours}")
+                  f"refused, {results.count('hang')} hung, peak {max(peaks) / 2**20:.0f} MB, "
+                  f"{time.monotonic() - started:.0f} s one file at a time; parvandeh reads {ours}: "
+                  f"{ours / max(results.count('ok'), 1):.2f}x")
+        print()
+        print(f"{'file':<26} {'parvandeh':<20} {'raw open':<9} {'ocrmypdf':<9} damage")
+        for h in items:
+            print(f"{h.name:<26} {got.get(h.name, '-'):<20} {'yes' if opens[h.name] else 'no':<9} "
+                  f"{theirs.get(h.name, ''):<9} {h.what}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

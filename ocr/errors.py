@@ -24,5 +24,9 @@ class UnreadableSource(OcrError):
         self.reason = reason
 
 
+class EncryptedSource(UnreadableSource):
+    """A file that needs a password: not damaged, so not to be repaired."""
+
+
 class RecognitionFailed(OcrError):
     """Tesseract failed on a page for a reason other than an empty page."""

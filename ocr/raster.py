@@ -185,8 +185,6 @@ def _pdf_info(path: Path, timeout: float = INSPECT_TIMEOUT) -> int:
     except subprocess.TimeoutExpired as e:
         raise UnreadableSource(f"PDF: counting its pages took longer than {timeout:.0f} s") from e
     if proc.returncode != 0:
-        if proc.returncode == 3:  # poppler's exit code for a permission (password) error
-            raise UnreadableSource("encrypted PDF: it needs a password to open")
         raise DamagedPdf(f"damaged PDF ({_pdf_damage(path)})")
     match = re.search(r"^Pages:\s+(\d+)", proc.stdout, re.MULTILINE)
     if not match or int(match.group(1)) < 1:

@@ -20,9 +20,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocr.errors import UnreadableSource
+from ocr.errors import EncryptedSource, UnreadableSource
 from ocr.limits import limit_memory
 
+ENCRYPTED = "encrypted PDF: it needs a password to open"
 #: Pages qpdf recovers but whose content it cannot copy are replaced by a blank page.
 BLANK_MEDIABOX = (0, 0, 595, 842)
 
@@ -51,7 +52,7 @@ def _rewrite(src: Path, dst: Path) -> Repair:
     try:
         pdf = pikepdf.open(src)
     except pikepdf.PasswordError as e:
-        raise UnreadableSource("encrypted PDF: it needs a password to open") from e
+        raise EncryptedSource(ENCRYPTED) from e
     except pikepdf.PdfError as e:
         raise UnreadableSource(f"qpdf cannot open it either ({_short(e, src)})") from e
     with pdf:
@@ -105,6 +106,8 @@ def repair_pdf(src: Path, dst: Path, *, timeout: float, memory_mb: int) -> Repai
     answer = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else None
     if proc.returncode != 0 or answer is None or "error" in answer:
         tmp.unlink(missing_ok=True)
+        if answer is not None and answer.get("encrypted"):
+            raise EncryptedSource(answer["error"])
         if answer is not None and "error" in answer:
             raise UnreadableSource(answer["error"])
         raise UnreadableSource(f"the repair stopped ({_ended(proc.returncode, memory_mb)})")
@@ -123,7 +126,7 @@ def main(argv: list[str]) -> int:
     try:
         done = _rewrite(src, dst)
     except UnreadableSource as e:
-        print(json.dumps({"error": e.reason}, ensure_ascii=False))
+        print(json.dumps({"error": e.reason, "encrypted": isinstance(e, EncryptedSource)}, ensure_ascii=False))
         return 0
     except MemoryError:
         print(json.dumps({"error": "repairing it needs more memory than the limit allows (--memory-limit)"}))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.catalog import Catalog
-from ocr.errors import UnreadableSource
+from ocr.errors import EncryptedSource, UnreadableSource
 from ocr.raster import INSPECT_TIMEOUT, DamagedPdf, SourceInfo, inspect_source, kind_of
 from ocr.repair import repair_pdf
 from pipeline.discover import Discovered, sha256_file
@@ -78,6 +78,8 @@ def open_source(catalog: Catalog, path: Path, sha256: str, limits: OpenLimits) -
         try:
             repair = repair_pdf(path, copy, timeout=limits.file_timeout, memory_mb=limits.memory_limit)
             info = inspect_source(copy, timeout=limits.file_timeout)
+        except EncryptedSource:
+            raise  # not damaged: locked, and the reason says so
         except UnreadableSource as e:
             copy.unlink(missing_ok=True)
             raise UnreadableSource(f"{damaged.reason}, not repairable: {e.reason}") from e

@@ -179,6 +179,16 @@ def objstm_self_pdf() -> bytes:
     return bytes(body)
 
 
+def encrypted_pdf() -> bytes:
+    """A good PDF locked with a user password: not damaged, not to be repaired."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(good_pdf(1))) as pdf:
+        buf = io.BytesIO()
+        pdf.save(buf, encryption=pikepdf.Encryption(user="۱۲۳۴", owner="owner"))
+        return buf.getvalue()
+
+
 def flip(data: bytes, at: int, n: int = 8) -> bytes:
     """Invert `n` bytes from `at` (clamped to the file)."""
     out = bytearray(data)
@@ -285,6 +295,7 @@ def corpus(*, cuts: tuple[float, ...] = CUTS) -> list[Hostile]:
         Hostile("objstm-self.pdf", objstm_self_pdf(), "any", "an object stream said to contain itself"),
         Hostile("xref-damaged.pdf", xref_damaged_pdf(), "read", "a PDF whose xref offsets are garbage"),
         Hostile("shifted-offsets.pdf", shifted_offsets_pdf(), "read", "a PDF whose xref offsets are all off by 7"),
+        Hostile("encrypted.pdf", encrypted_pdf(), "refuse", "a PDF locked with a user password"),
         Hostile("fake.pdf", "این یک فایل متنی است، نه PDF\n".encode() * 20, "refuse", "a text file named .pdf"),
         Hostile("empty.png", b"", "refuse", "an empty file"),
     ]

@@ -117,6 +117,7 @@ def test_a_fake_pdf_says_what_it_is_and_not_what_poppler_muttered(ledgered) -> N
     reason = dict((Path(d).name, r) for d, r in plan.quarantined)["fake.pdf"]
     assert reason.startswith("not a PDF") and "text file" in reason
     assert "continuing" not in reason
+    assert dict((Path(d).name, r) for d, r in plan.quarantined)["encrypted.pdf"] == "encrypted PDF: it needs a password to open"
 
 
 def test_damaged_pdfs_are_repaired_into_the_archive_and_the_original_is_untouched(
