@@ -88,8 +88,8 @@ def peer_opens(path: Path, timeout: float = 60) -> bool:
 
 def ocrmypdf_outcome(path: Path, out: Path, guard: float) -> tuple[str, int]:
     """OCRmyPDF on one file as its user would run it: ('ok' | 'refused' | 'hang', peak tree RSS)."""
-    cmd = [sys.executable, "-m", "ocrmypdf", "-l", "fas+eng", "--jobs", "1", "--output-type", "pdf",
-           "--force-ocr", str(path), str(out / f"{path.stem}.out.pdf")]
+    cmd = [sys.executable, "-m", "ocrmypdf", "-l", "fas+eng", "--jobs", "1", "--force-ocr",
+           str(path), str(out / f"{path.stem}.out.pdf")]  # its default output, PDF/A
     code, _, peak = run_guarded(cmd, guard)
     return ("hang" if code is None else "ok" if code == 0 else "refused"), peak
 
