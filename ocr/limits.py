@@ -10,11 +10,13 @@ page, so a page that overruns is failed even when no single program call did.
 from __future__ import annotations
 
 import contextlib
+import os
 import resource
 import signal
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 
 from ocr.errors import OcrError
@@ -35,6 +37,23 @@ def limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
+def children() -> set[int]:
+    """This process's direct children (Linux /proc; empty elsewhere)."""
+    out: set[int] = set()
+    for listing in Path("/proc/self/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            out.update(int(pid) for pid in listing.read_text().split())
+    return out
+
+
+def kill_children(spare: set[int]) -> None:
+    """SIGKILL this process's children but `spare`: libraries that wait on a program
+    (pytesseract, pdf2image) do not kill it when an exception interrupts the wait."""
+    for pid in children() - spare:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 @contextlib.contextmanager
 def deadline(seconds: float, what: str) -> Iterator[None]:
     """Raise PageTimeout in this block after `seconds`; a no-op off the main thread.
@@ -49,11 +68,13 @@ def deadline(seconds: float, what: str) -> Iterator[None]:
     outer_first = 0 < outer <= seconds
     started = time.monotonic()
     previous = signal.getsignal(signal.SIGALRM)
+    before = children()  # started outside the block (a test's Redis): not the page's to kill
 
     def expired(signum: int, frame: FrameType | None) -> None:
         if outer_first and callable(previous):
             previous(signum, frame)
             return
+        kill_children(before)  # pdftoppm or tesseract the page was waiting for: nobody reads them now
         raise PageTimeout(f"{what} took longer than {seconds:.0f} s and was abandoned")
 
     signal.signal(signal.SIGALRM, expired)

@@ -155,6 +155,14 @@ def test_a_page_deadline_stops_python_and_the_programs_it_waits_for() -> None:
     with pytest.raises(PageTimeout, match="longer than"), deadline(0.3, "page 1"):
         subprocess.run(["sleep", "5"], check=False)
     assert time.monotonic() - started < 2
+    outside = subprocess.Popen(["sleep", "30"])  # not the page's: spared
+    with pytest.raises(PageTimeout), deadline(0.3, "page 1"):
+        child = subprocess.Popen(["sleep", "30"])  # waited on the way pytesseract and pdf2image wait
+        child.communicate()
+    assert child.wait(timeout=5) == -9  # killed, not left running
+    assert outside.poll() is None
+    outside.kill()
+    outside.wait()
     with deadline(1.0, "page 1"):  # a page within its limit is left alone
         time.sleep(0.05)
 
