@@ -161,6 +161,17 @@ def _looks_like(path: Path) -> str | None:
         return "not a PDF"
 
 
+def _pdf_page_inches(path: Path, page: int, timeout: float) -> tuple[float, float] | None:
+    """One page's size in inches (`pdfinfo -f N -l N`): pages of one PDF differ."""
+    try:
+        proc = subprocess.run(["pdfinfo", "-f", str(page), "-l", str(page), str(path)],
+                              capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(rf"^Page\s+{page} size:\s+([\d.]+) x ([\d.]+) pts", proc.stdout, re.MULTILINE)
+    return (float(match.group(1)) / 72, float(match.group(2)) / 72) if match else None
+
+
 def _pdf_damage(path: Path) -> str:
     """What is wrong with a PDF poppler refuses, from its own bytes."""
     with path.open("rb") as f:
@@ -388,6 +399,12 @@ def _load_pdf_page(path: Path, page: int, dpi_hint: int | None, timeout: float) 
     )
 
     dpi = dpi_hint or _native_ppi(path, page) or DEFAULT_PDF_DPI
+    size = _pdf_page_inches(path, page, timeout or INSPECT_TIMEOUT)
+    if size is not None and size[0] * size[1] * dpi**2 > MAX_PIXELS:
+        raise UnreadableSource(
+            f"PDF page {page} is {size[0]:.0f}x{size[1]:.0f} inches: at {dpi} dpi that is over the "
+            f"{MAX_PIXELS:,} pixel limit, too large to rasterize"
+        )
     try:
         images = convert_from_path(
             str(path), dpi=dpi, first_page=page, last_page=page, grayscale=True, timeout=timeout or None
@@ -402,5 +419,7 @@ def _load_pdf_page(path: Path, page: int, dpi_hint: int | None, timeout: float) 
         raise UnreadableSource("poppler-utils (pdftoppm) is not installed") from e
     if not images:
         raise UnreadableSource(f"PDF page {page} rendered nothing")
+    if size is not None and min(images[0].size) < min(size) * dpi / 2:
+        raise UnreadableSource(f"PDF page {page}: poppler could not render it at its size (out of memory?)")
     with images[0] as img:
         return PageImage(_to_gray(img), dpi_hint)

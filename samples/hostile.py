@@ -135,6 +135,17 @@ def giant_image_pdf(side: int = 20_000) -> bytes:
     ])
 
 
+def huge_second_page_pdf() -> bytes:
+    """A PDF whose first page is A5 and whose second is 200 × 200 inches (3.6 Gpx at 300 dpi)."""
+    return _pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 420] /Contents 5 0 R >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] /Contents 5 0 R >>",
+        _stream(b"", b"2 w 40 40 300 300 re S"),
+    ])
+
+
 def lying_count_pdf(claimed: int = 40) -> bytes:
     """A good two-page PDF whose page tree says it has `claimed` pages."""
     data = good_pdf(2)
@@ -231,6 +242,18 @@ def tiff_last_page_cut(n: int = 3) -> bytes:
     return data[: last + (len(data) - last) // 3]
 
 
+def tiff_ifd_loop() -> bytes:
+    """A two-page TIFF whose second page's next-directory pointer points at itself."""
+    data = bytearray(good_tiff(2, compression=None))
+    with Image.open(io.BytesIO(bytes(data))) as img:
+        img.seek(1)
+        ifd = img._frame_pos[1]  # noqa: SLF001
+    count = int.from_bytes(data[ifd : ifd + 2], "little")
+    end = ifd + 2 + 12 * count
+    data[end : end + 4] = ifd.to_bytes(4, "little")
+    return bytes(data)
+
+
 def tiff_zero_height() -> bytes:
     """A two-page TIFF whose second page says it is 0 pixels high (ImageLength = 0)."""
     data = bytearray(good_tiff(2, compression=None))
@@ -285,6 +308,8 @@ def corpus(*, cuts: tuple[float, ...] = CUTS) -> list[Hostile]:
     out += [
         Hostile("تصویر-سالم.jpg", good_jpeg(90), "read", "a good JPEG with a Persian file name"),
         Hostile("tiff-last-page-cut.tif", tiff_last_page_cut(), "partial", "3-page TIFF cut inside page 3"),
+        Hostile("tiff-ifd-loop.tif", tiff_ifd_loop(), "read", "2-page TIFF whose directory chain loops"),
+        Hostile("huge-second-page.pdf", huge_second_page_pdf(), "any", "a PDF whose page 2 is 200 × 200 inches"),
         Hostile("tiff-zero-height.tif", tiff_zero_height(), "partial", "2-page TIFF whose page 2 is 0 pixels high"),
         Hostile("jpeg-cut-mid-scan.jpg", jpeg_cut_mid_scan(), "any", "JPEG cut inside its scan data"),
         Hostile("png-bomb.png", png_bomb(), "refuse", "PNG claiming 60,000 × 60,000 pixels"),

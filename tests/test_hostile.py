@@ -100,6 +100,8 @@ def test_every_planned_page_renders_or_fails_with_a_reason(ledgered) -> None:
             assert all(rendered[name]), name
     assert rendered["vector-art.pdf"] == [True]  # pure vector art is rasterized, not quarantined
     assert rendered["tiff-last-page-cut.tif"] == [True, True]  # the intact pages of the cut TIFF
+    assert rendered["tiff-ifd-loop.tif"] == [True, True]  # the loop is not followed round again
+    assert rendered["huge-second-page.pdf"] == [True, False]  # 200 x 200 inches: refused before poppler
 
 
 def test_a_tiff_cut_in_its_last_page_keeps_its_first_pages(ledgered) -> None:
@@ -229,6 +231,7 @@ def test_a_hostile_batch_ends_exit_3_and_leaves_the_good_pages_alone(
                                     GROUP BY pa.display"""))
     assert states["dossier-hostile/vector-art.pdf"] == "done"  # read, maybe empty, never quarantined
     assert states["dossier-hostile/tiff-last-page-cut.tif"] == "done,done,failed"
+    assert states["dossier-hostile/cut-tiff-98.tif"] == "done,done,failed"  # was "error: Missing dimensions", exit 1
     assert _rows(archive, "PRAGMA integrity_check") == [("ok",)]
 
 
