@@ -195,6 +195,13 @@ def test_the_memory_cap_fails_a_page_without_taking_the_worker_pool(tmp_path: Pa
     assert not result.ok and "needs more memory to decode" in (result.error or ""), result.error
 
 
+# The batch (a cut multi-page TIFF, a Persian-named JPEG, broken files) and one of
+# each outcome: 9 pages to OCR; the fast tests above take the whole corpus.
+E2E_FILES = ("tiff-last-page-cut.tif", "cut-tiff-98.tif", "تصویر-سالم.jpg", "fake.pdf", "lying-page-count.pdf",
+             "vector-art.pdf", "png-bomb.png", "jpeg-cut-mid-scan.jpg", "empty.png", "cut-pdf-25.pdf",
+             "encrypted.pdf", "giant-image.pdf")
+
+
 @pytest.mark.slow
 def test_a_hostile_batch_ends_exit_3_and_leaves_the_good_pages_alone(
     tmp_path: Path, corpus: tuple[Path, dict[str, hostile.Hostile]]
@@ -209,7 +216,9 @@ def test_a_hostile_batch_ends_exit_3_and_leaves_the_good_pages_alone(
     before = _rows(archive, "SELECT sha256, page, text, updated FROM pages ORDER BY sha256, page")
     assert len(before) == 7 and all(text for _, _, text, _ in before)
 
-    folder, items = corpus
+    _, items = corpus
+    folder = tmp_path / "hostile" / "dossier-hostile"
+    hostile.write_corpus(folder, [items[name] for name in E2E_FILES])
     started = time.monotonic()
     proc = _cli("ingest", str(folder.parent), "--archive", str(archive), "-q", "-j", "2", "--file-timeout", "60")
     assert time.monotonic() - started < 240
