@@ -11,6 +11,7 @@ quoting or matching a library's message.
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import warnings
@@ -30,6 +31,7 @@ SCAN_SUFFIXES = PDF_SUFFIXES | TIFF_SUFFIXES | IMAGE_SUFFIXES
 # A0 at 300 dpi is ~140 Mpx; anything past this is a decompression bomb, not a scan.
 MAX_PIXELS = 200_000_000
 MAX_FRAMES = 10_000  # a TIFF's directory chain is walked no further than this
+UNBOUNDED = 24 * 3600  # what "no time limit" means to pdf2image, which wants a number
 INSPECT_TIMEOUT = 60.0  # seconds a program inspecting one file may take (pdfinfo, pdfimages)
 PLAUSIBLE_DPI = range(100, 1201)
 DEFAULT_PDF_DPI = 300
@@ -130,8 +132,8 @@ def _unidentified(path: Path) -> str:
     if found != named and found in ("PDF", "ZIP"):
         return f"not an image: it is a {found} file named {path.suffix}"
     if found == "TIFF":
-        order = "little" if head.startswith(b"II") else "big"
-        if int.from_bytes(head[4:8], order) >= path.stat().st_size:
+        first_ifd = int.from_bytes(head[4:8], "little" if head.startswith(b"II") else "big")
+        if first_ifd >= path.stat().st_size:
             return "damaged TIFF, cut off: the file ends before its first page's directory"
     return f"damaged {found}: its header is there but cannot be read (a cut off or damaged file)"
 
@@ -407,7 +409,8 @@ def _load_pdf_page(path: Path, page: int, dpi_hint: int | None, timeout: float) 
         )
     try:
         images = convert_from_path(
-            str(path), dpi=dpi, first_page=page, last_page=page, grayscale=True, timeout=timeout or None
+            str(path), dpi=dpi, first_page=page, last_page=page, grayscale=True,
+            timeout=math.ceil(timeout) if timeout else UNBOUNDED,
         )
     except (PDFPageCountError, PDFSyntaxError) as e:
         raise UnreadableSource(f"PDF page {page} is damaged: poppler cannot render it") from e

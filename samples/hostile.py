@@ -231,7 +231,7 @@ def _tiff_frame_offsets(data: bytes) -> list[int]:
         starts = []
         for i in range(getattr(img, "n_frames", 1)):
             img.seek(i)
-            starts.append(int(img.tag_v2[273][0]))
+            starts.append(int(img.tag_v2[273][0]))  # type: ignore[attr-defined]
         return starts
 
 
@@ -247,7 +247,7 @@ def tiff_ifd_loop() -> bytes:
     data = bytearray(good_tiff(2, compression=None))
     with Image.open(io.BytesIO(bytes(data))) as img:
         img.seek(1)
-        ifd = img._frame_pos[1]  # noqa: SLF001
+        ifd = int(img._frame_pos[1])  # type: ignore[attr-defined]  # noqa: SLF001
     count = int.from_bytes(data[ifd : ifd + 2], "little")
     end = ifd + 2 + 12 * count
     data[end : end + 4] = ifd.to_bytes(4, "little")
@@ -259,8 +259,7 @@ def tiff_zero_height() -> bytes:
     data = bytearray(good_tiff(2, compression=None))
     with Image.open(io.BytesIO(bytes(data))) as img:
         img.seek(1)
-        ifd = img._frame_pos[1] if hasattr(img, "_frame_pos") else None  # noqa: SLF001
-    assert ifd is not None
+        ifd = int(img._frame_pos[1])  # type: ignore[attr-defined]  # noqa: SLF001
     count = int.from_bytes(data[ifd : ifd + 2], "little")
     for k in range(count):
         entry = ifd + 2 + 12 * k

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -48,16 +49,16 @@ def ledgered(corpus: tuple[Path, dict[str, hostile.Hostile]], tmp_path_factory: 
     catalog.close()
 
 
-def _outcomes(catalog: Catalog, plan) -> dict[str, dict[str, object]]:
+def _outcomes(catalog: Catalog, plan: Any) -> dict[str, dict[str, Any]]:
     """File name → quarantine reason, or its pages' states and errors."""
-    out: dict[str, dict[str, object]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for display, reason in plan.quarantined:
         out[Path(display).name] = {"quarantined": reason}
     for row in catalog.db.execute(
         "SELECT pa.display, p.page, p.state, p.error FROM pages p JOIN paths pa USING (sha256) ORDER BY p.page"
     ):
         entry = out.setdefault(Path(row["display"]).name, {"pages": {}})
-        entry["pages"][row["page"]] = (row["state"], row["error"])  # type: ignore[index]
+        entry["pages"][row["page"]] = (row["state"], row["error"])
     return out
 
 
@@ -67,7 +68,7 @@ def test_every_damaged_file_is_ledgered_or_quarantined_with_an_honest_reason(led
     assert set(outcomes) == set(items), set(items) ^ set(outcomes)
     for name, outcome in outcomes.items():
         reasons = [outcome["quarantined"]] if "quarantined" in outcome else [
-            e for _, e in outcome["pages"].values() if e  # type: ignore[union-attr]
+            e for _, e in outcome["pages"].values() if e
         ]
         for reason in reasons:
             assert reason and not any(w.lower() in str(reason).lower() for w in FOREIGN_WORDS), (name, reason)
@@ -76,7 +77,7 @@ def test_every_damaged_file_is_ledgered_or_quarantined_with_an_honest_reason(led
             assert "quarantined" in outcome, (name, outcome)
         if expect in ("read", "partial"):
             assert "pages" in outcome, (name, outcome)
-            states = [s for s, _ in outcome["pages"].values()]  # type: ignore[union-attr]
+            states = [s for s, _ in outcome["pages"].values()]
             assert "pending" in states, (name, outcome)
             assert ("failed" in states) == (expect == "partial"), (name, outcome)
 
@@ -107,11 +108,11 @@ def test_every_planned_page_renders_or_fails_with_a_reason(ledgered) -> None:
 def test_a_tiff_cut_in_its_last_page_keeps_its_first_pages(ledgered) -> None:
     catalog, plan, _, _ = ledgered
     pages = _outcomes(catalog, plan)["tiff-last-page-cut.tif"]["pages"]
-    assert pages[1] == ("pending", None) and pages[2] == ("pending", None)  # type: ignore[index]
-    state, reason = pages[3]  # type: ignore[index]
+    assert pages[1] == ("pending", None) and pages[2] == ("pending", None)
+    state, reason = pages[3]
     assert state == "failed" and "page 3 is cut off" in reason and "truncated" in reason
     zero = _outcomes(catalog, plan)["tiff-zero-height.tif"]["pages"]
-    assert zero[1][0] == "pending" and zero[2][0] == "failed" and "0 pixels" in zero[2][1]  # type: ignore[index]
+    assert zero[1][0] == "pending" and zero[2][0] == "failed" and "0 pixels" in zero[2][1]
 
 
 def test_a_fake_pdf_says_what_it_is_and_not_what_poppler_muttered(ledgered) -> None:
