@@ -93,12 +93,9 @@ def repair_pdf(src: Path, dst: Path, *, timeout: float, memory_mb: int) -> Repai
     """Write a repaired copy of `src` to `dst`, in a child process with limits, or raise."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
-    cmd = [sys.executable, "-m", "ocr.repair", str(src), str(tmp)]
+    cmd = [sys.executable, "-m", "ocr.repair", str(src), str(tmp), str(memory_mb)]
     try:
-        proc = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout,
-            preexec_fn=(lambda: limit_memory(memory_mb)) if memory_mb else None,
-        )
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
         tmp.unlink(missing_ok=True)
         raise UnreadableSource(f"repairing it took longer than {timeout:.0f} s (--file-timeout)") from e
@@ -122,7 +119,10 @@ def _ended(code: int, memory_mb: int) -> str:
 
 
 def main(argv: list[str]) -> int:
+    """`python -m ocr.repair SRC DST [MEMORY_MB]`: one JSON line on stdout, always exit 0
+    unless the process itself was killed (the caller reads that as the repair's end)."""
     src, dst = Path(argv[0]), Path(argv[1])
+    limit_memory(int(argv[2]) if len(argv) > 2 else 0)  # set here, not in a preexec_fn: the caller has threads
     try:
         done = _rewrite(src, dst)
     except UnreadableSource as e:
