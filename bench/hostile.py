@@ -53,20 +53,28 @@ def run_guarded(cmd: list[str], guard: float) -> tuple[int | None, float, int]:
 
 
 def outcomes(archive: Path) -> dict[str, str]:
-    """File name → read | partial | failed | quarantined (and '+repaired')."""
+    """File name → read | partial | failed | quarantined (and '+repaired'), hostile files only."""
     out: dict[str, str] = {}
     with sqlite3.connect(archive / "catalog.sqlite") as db:
         for (path,) in db.execute("SELECT path FROM quarantine"):
             out[Path(path).name] = "quarantined"
         rows = db.execute(
             """SELECT pa.path, group_concat(p.state), (SELECT count(*) FROM repairs r WHERE r.sha256 = pa.sha256)
-               FROM paths pa JOIN pages p USING (sha256) GROUP BY pa.path"""
+               FROM paths pa JOIN pages p USING (sha256) WHERE pa.dossier = 'hostile' GROUP BY pa.path"""
         )
         for path, states, repaired in rows:
             s = states.split(",")
             kind = "read" if all(x == "done" for x in s) else "failed" if "done" not in s else "partial"
             out[Path(path).name] = kind + ("+repaired" if repaired else "")
     return out
+
+
+def _good_pages(archive: Path) -> set[tuple[str, int, str, str]]:
+    with sqlite3.connect(archive / "catalog.sqlite") as db:
+        return set(db.execute(
+            """SELECT p.sha256, p.page, p.text, p.updated FROM pages p JOIN paths pa USING (sha256)
+               WHERE pa.dossier = 'dossier-good' AND p.state = 'done'"""
+        ))
 
 
 def peer_opens(path: Path, timeout: float = 60) -> bool:
@@ -107,15 +115,23 @@ def main() -> None:
         folder = work / "in" / "hostile"
         items = hostile.write_corpus(folder)
         archive = work / "archive"
-        cmd = [sys.executable, str(ROOT / "cli.py"), "ingest", str(folder.parent), "--archive", str(archive),
-               "-q", "-j", str(args.jobs), "--memory-limit", str(args.memory_limit)]
-        code, seconds, peak = run_guarded(cmd, args.guard)
+        good = work / "good" / "dossier-good"
+        hostile.write_good(good)
+        ingest = [sys.executable, str(ROOT / "cli.py"), "ingest", "--archive", str(archive), "-q",
+                  "-j", str(args.jobs), "--memory-limit", str(args.memory_limit)]
+        run_guarded([*ingest, str(good.parent)], args.guard)  # an archive that already holds good pages
+        kept_before = _good_pages(archive)
+        code, seconds, peak = run_guarded([*ingest, str(folder.parent)], args.guard)
+        kept_after = _good_pages(archive)
         got = outcomes(archive) if (archive / "catalog.sqlite").exists() else {}
         hangs = 1 if code is None else 0
         crashes = 0 if code in (0, 3, None) else 1
         with sqlite3.connect(archive / "catalog.sqlite") as db:
             crashes += db.execute("SELECT count(*) FROM pages WHERE error LIKE '%crashed the process%'").fetchone()[0]
-            pages_done = db.execute("SELECT count(*) FROM pages WHERE state = 'done'").fetchone()[0]
+            pages_done = db.execute(
+                "SELECT count(*) FROM pages p JOIN paths pa USING (sha256) WHERE pa.dossier = 'hostile' "
+                "AND p.state = 'done'"
+            ).fetchone()[0]
         read = sum(1 for v in got.values() if v.startswith(("read", "partial")))
         repaired = sum(1 for v in got.values() if v.endswith("+repaired"))
         quarantined = sum(1 for v in got.values() if v == "quarantined")
@@ -137,6 +153,8 @@ def main() -> None:
         print(f"peak memory: {peak / 2**20:.0f} MB  (ingest process tree, --memory-limit {args.memory_limit} MB "
               f"per page-reading process, --jobs {args.jobs})")
         print(f"time: {seconds:.1f} s")
+        same = sum(1 for row in kept_before if row in kept_after)
+        print(f"good pages ingested before, still there unchanged: {same} of {len(kept_before)}")
         print(f"peer: raw pdftoppm/Pillow open {peer} of {len(items)} files ({peer_seconds:.1f} s, no OCR); "
               f"parvandeh reads {read}: {read / max(peer, 1):.2f}x")
         theirs: dict[str, str] = {}
