@@ -97,7 +97,12 @@ def run_pool(
                 except BrokenProcessPool:
                     broken.append(ref)
             if broken:
-                suspects = broken + list(pending.values())
+                suspects = list(broken)
+                for future, ref in pending.items():  # finished before the pool broke: kept
+                    if future.done() and not future.cancelled() and future.exception() is None:
+                        yield future.result()
+                    else:
+                        suspects.append(ref)
                 pending.clear()
                 pool.renew()
                 for ref in suspects:
