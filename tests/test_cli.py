@@ -90,3 +90,5 @@ def test_ingest_defaults_are_the_pipelines_own() -> None:
     ingest = cli.commands["ingest"]
     defaults = {p.name: p.default for p in ingest.params}
     assert defaults["second_chance_below"] == IngestOptions().second_chance_below
+    for name in ("page_timeout", "file_timeout", "memory_limit"):  # the limits a hostile file meets
+        assert defaults[name] == getattr(IngestOptions(), name), name
