@@ -43,10 +43,13 @@ class IngestSummary:
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     failed_pages: list[tuple[str, int, str]] = field(default_factory=list)
     ignored: Ignored = field(default_factory=lambda: Ignored(Counter()))
+    #: Paths given that hold no scan file (an empty folder, an unmounted share, a .txt).
+    empty_paths: list[Path] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not self.quarantined and not self.failed_pages
+        """Every input given was ingested: nothing quarantined or failed, no path without scans."""
+        return not self.quarantined and not self.failed_pages and not self.empty_paths
 
 
 # A page costs a second or more of OCR and a commit a few milliseconds (a WAL sync and
@@ -129,9 +132,17 @@ class BatchWriter:
             self.committed_at = self.clock()
 
 
-def plan_run(catalog: Catalog, paths: Iterable[Path], options: IngestOptions, run_id: int, ignored: Ignored) -> Plan:
-    found = discover(paths, exclude=[options.archive], ignored=ignored)
-    return ledger(catalog, found, run_id=run_id, retry_failed=options.retry_failed)
+def plan_run(
+    catalog: Catalog, paths: Iterable[Path], options: IngestOptions, run_id: int, ignored: Ignored,
+    empty: list[Path] | None = None,
+) -> Plan:
+    """The run's plan; the given paths under which no scan file was found go to `empty`."""
+    paths, scans_under = list(paths), Counter[Path]()
+    found = discover(paths, exclude=[options.archive], ignored=ignored, scans_under=scans_under)
+    plan = ledger(catalog, found, run_id=run_id, retry_failed=options.retry_failed)
+    if empty is not None:
+        empty.extend(p for p in paths if not scans_under[p])
+    return plan
 
 
 Runner = Callable[[list[PageRef], PageOptions], Iterator[PageResult]]
@@ -160,7 +171,7 @@ def ingest(
         summary = IngestSummary(run_id)
         status = "interrupted"
         try:
-            plan = plan_run(catalog, paths, options, run_id, summary.ignored)
+            plan = plan_run(catalog, paths, options, run_id, summary.ignored, summary.empty_paths)
             summary.files, summary.new_sources, summary.duplicates = plan.files, plan.new_sources, plan.duplicates
             summary.quarantined = list(plan.quarantined)
             summary.pages_queued = len(plan.pages)

@@ -123,7 +123,7 @@ def test_bad_files_are_quarantined_and_the_batch_goes_on(tmp_path: Path, sample_
 
     proc = _cli("ingest", str(tmp_path / "mixed"), "--archive", str(archive), "-q")
     assert proc.returncode == 3, proc.stdout + proc.stderr
-    assert "1 pages OCR'd" in proc.stdout
+    assert "1 page OCR'd" in proc.stdout
     status = _cli("status", "--archive", str(archive))
     assert status.returncode == 0
     for name, reason in [("truncated.pdf", "PDF"), ("empty.tif", "empty"), ("note.jpg", "not an image")]:
