@@ -114,8 +114,14 @@ def cli(ctx: click.Context, verbose: bool) -> None:
               help="OCR on `parvandeh worker`s through this Redis (redis://HOST:6379/0) instead of local processes.")
 @click.option("--batch-size", type=click.IntRange(1, 100), default=4, show_default=True,
               help="Pages per queue job (with --queue).")
+@click.option("--wait", is_flag=True,
+              help="If another ingest is using the archive, wait for it to finish (default: stop, exit 5).")
 def ingest(paths: tuple[Path, ...], quiet: bool, queue_url: str | None, batch_size: int, **values: Any) -> None:
-    """Discover, OCR and index scans under PATHS (resumable; safe to re-run)."""
+    """Discover, OCR and index scans under PATHS (resumable; safe to re-run).
+
+    One ingest at a time per archive: a second one stops at once (exit 5) saying which
+    run and PID hold it, or waits with --wait. A killed ingest leaves no lock behind.
+    """
     from pipeline.discover import SCAN_SUFFIXES
     from pipeline.ingest import ingest as run_ingest
     from pipeline.options import IngestOptions
@@ -128,7 +134,12 @@ def ingest(paths: tuple[Path, ...], quiet: bool, queue_url: str | None, batch_si
 
         # The archive's path scopes job ids and the resume set: a re-run finds its jobs.
         runner = QueueRunner(queue_url, batch_size=batch_size, namespace=str(options.archive.resolve()))
-    summary = run_ingest(list(paths), options, reporter=reporter_for(quiet=quiet), runner=runner)
+    def waiting(holder: dict[str, Any]) -> None:
+        from pipeline.lock import describe
+
+        click.echo(f"waiting: archive {options.archive} is in use by {describe(holder)}", err=True)
+
+    summary = run_ingest(list(paths), options, reporter=reporter_for(quiet=quiet), runner=runner, on_wait=waiting)
     if runner is not None:
         st = runner.stats
         click.echo(f"queue: {plural(st.enqueued, 'job')} enqueued, {st.adopted} resumed, {st.reaped} taken back "
@@ -366,34 +377,75 @@ def worker(queue_url: str, burst: bool, path_maps: tuple[str, ...], name: str | 
     run_worker(queue_url, burst=burst, path_map=parse_path_map(path_maps), name=name, langs=lang.split("+"))
 
 
+def status_report(catalog: Any, archive: Path) -> dict[str, Any]:
+    """What `status` says, as one object: the human lines and `--json` come from it alone."""
+    c = catalog.counts()
+    run = catalog.last_run()
+    return {
+        "archive": str(archive),
+        "sources": c["sources"],
+        "paths": c["paths"],
+        "pages": {"total": c["pages"], "done": c["done"], "pending": c["pending"], "failed": c["failed"]},
+        "last_run": None if run is None else {
+            "id": run["id"], "status": run["status"], "started": run["started"], "finished": run["finished"],
+            "pages_done": run["pages_done"], "pages_failed": run["pages_failed"], "quarantined": run["quarantined"],
+        },
+        "quarantined": [
+            {"path": r["path"], "reason": r["reason"], "sha256": r["sha256"], "run": r["run_id"], "at": r["at"]}
+            for r in catalog.quarantine_list()
+        ],
+        "failed_pages": [
+            {"source": r["first_path"], "sha256": r["sha256"], "page": r["page"], "error": r["error"],
+             "attempts": r["attempts"]}
+            for r in catalog.failed_pages()
+        ],
+    }
+
+
+def status_lines(report: dict[str, Any]) -> list[str]:
+    pages, run = report["pages"], report["last_run"]
+    lines = [
+        f"archive: {report['archive']}",
+        f"sources: {report['sources']} ({plural(report['paths'], 'path')})",
+        f"pages:   {pages['total']} total, {pages['done']} done, {pages['pending']} pending, {pages['failed']} failed",
+    ]
+    if run is not None:
+        lines.append(f"last run: #{run['id']} {run['status']}, started {run['started']}, "
+                     f"finished {run['finished'] or '-'}")
+    lines.append(f"quarantined files: {len(report['quarantined'])}")
+    lines += [f"  {q['path']}: {q['reason']}" for q in report["quarantined"]]
+    if report["failed_pages"]:
+        lines.append(f"failed pages: {len(report['failed_pages'])} (ingest --retry-failed to try again)")
+        lines += [f"  {f['source']} p.{f['page']}: {f['error']}" for f in report["failed_pages"]]
+    return lines
+
+
 @cli.command()
 @archive_option
 @click.option("--queue", "queue_url", metavar="URL", envvar="PARVANDEH_QUEUE",
               help="Also show the queue's jobs and workers (redis://HOST:6379/0).")
-def status(archive: Path, queue_url: str | None) -> None:
-    """Counts of sources and pages by state, and quarantined files with reasons."""
+@click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts (the same content).")
+def status(archive: Path, queue_url: str | None, as_json: bool) -> None:
+    """Counts of sources and pages by state, the last run, and each quarantined file and
+    failed page with its reason."""
+    queue = None
     if queue_url:
-        from pipeline.queue import queue_status, status_lines
+        from pipeline.queue import queue_status
 
-        for line in status_lines(queue_status(queue_url)):
-            click.echo(line)
+        queue = queue_status(queue_url)
     with _catalog(archive) as catalog:
-        c = catalog.counts()
-        click.echo(f"archive: {archive}")
-        click.echo(f"sources: {c['sources']} ({c['paths']} paths)")
-        click.echo(f"pages:   {c['pages']} total, {c['done']} done, {c['pending']} pending, {c['failed']} failed")
-        run = catalog.last_run()
-        if run is not None:
-            click.echo(f"last run: #{run['id']} {run['status']}, started {run['started']}, finished {run['finished'] or '-'}")
-        rows = catalog.quarantine_list()
-        click.echo(f"quarantined files: {len(rows)}")
-        for row in rows:
-            click.echo(f"  {row['path']}: {row['reason']}")
-        failed = catalog.failed_pages()
-        if failed:
-            click.echo(f"failed pages: {len(failed)} (ingest --retry-failed to try again)")
-            for row in failed:
-                click.echo(f"  {row['first_path']} p.{row['page']}: {row['error']}")
+        report = status_report(catalog, archive)
+    if as_json:
+        click.echo(json.dumps({**report, **({"queue": queue} if queue is not None else {})},
+                              ensure_ascii=False, default=str))
+        return
+    if queue is not None:
+        from pipeline.queue import status_lines as queue_lines
+
+        for line in queue_lines(queue):
+            click.echo(line)
+    for line in status_lines(report):
+        click.echo(line)
 
 
 def _pipe_closed() -> NoReturn:

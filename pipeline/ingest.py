@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from indexer.catalog import Catalog, PageRecord
 from indexer.consensus import apply_consensus
@@ -22,6 +23,7 @@ from ocr.page import PageOptions
 from ocr.tools import check_environment
 from pipeline.discover import Ignored, discover
 from pipeline.ledger import Plan, ledger
+from pipeline.lock import ArchiveLock
 from pipeline.options import IngestOptions
 from pipeline.progress import QuietReporter, Reporter
 from pipeline.runner import run_local
@@ -154,8 +156,12 @@ def ingest(
     *,
     reporter: Reporter | None = None,
     runner: Runner | None = None,
+    on_wait: Callable[[dict[str, Any]], None] | None = None,
 ) -> IngestSummary:
     """Ingest `paths` into `options.archive`; safe to re-run and to interrupt.
+
+    One ingest at a time holds the archive (`pipeline.lock`): another one raises
+    `ArchiveBusy`, or with `options.wait` waits for it (`on_wait(holder)` is told once).
 
     `runner` turns page references into results (default: the local process pool);
     whatever runs the pages, this process alone writes the catalog. A runner whose
@@ -166,8 +172,10 @@ def ingest(
     check_environment(options.langs)
     archive = options.archive
     archive.mkdir(parents=True, exist_ok=True)
-    with Catalog.open(archive) as catalog:
+    with ArchiveLock(archive, wait=options.wait, on_wait=on_wait) as lock, Catalog.open(archive) as catalog:
+        catalog.end_dead_runs()  # runs left "running" by a killed ingest: none runs now
         run_id = catalog.begin_run({"paths": [str(p) for p in paths], **options.to_dict()})
+        lock.note(run=run_id)
         summary = IngestSummary(run_id)
         status = "interrupted"
         try:
