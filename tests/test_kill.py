@@ -194,7 +194,7 @@ def test_with_wait_the_second_ingest_runs_once_the_holder_is_gone(tmp_path: Path
         assert waiting.poll() is None and _done(archive) == 0
         os.killpg(holder.pid, signal.SIGKILL)  # the kernel releases a dead holder's lock
         holder.wait()
-        assert waiting.wait(timeout=300) == 0, log.read_text()
+        assert waiting.wait(timeout=200) == 0, log.read_text()
     finally:
         for proc in (holder, waiting):
             if proc.poll() is None:
