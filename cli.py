@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -21,6 +22,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Each identifier kind has a search flag of the same name (--renovation-code for renovation_code).
 IDENTIFIER_KINDS = ("plaque", "renovation_code", "postal_code", "file_number", "permit_number", "national_id")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 file`, `2 files` (`many` for irregular plurals)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def archive_option(f: F) -> F:
@@ -34,6 +40,24 @@ def archive_option(f: F) -> F:
     )(f)
 
 
+def digits_option(f: F) -> F:
+    return click.option(
+        "--digits",
+        type=click.Choice(["latin", "persian"]),
+        default="latin",
+        envvar="PARVANDEH_DIGITS",
+        show_default=True,
+        help="Digits of the Jalali dates shown (1387/04/16 or ۱۳۸۷/۰۴/۱۶); --json keeps ISO with the Jalali beside it.",
+    )(f)
+
+
+def shown_date(iso: str | None, digits: str) -> str | None:
+    """A catalog date as planners read it: Jalali, in the digits asked for."""
+    from indexer.dates import iso_to_jalali
+
+    return iso_to_jalali(iso, persian_digits=digits == "persian")
+
+
 def _catalog(archive: Path, *, must_exist: bool = True) -> Any:
     from indexer.catalog import Catalog
 
@@ -42,7 +66,28 @@ def _catalog(archive: Path, *, must_exist: bool = True) -> Any:
     return Catalog.open(archive)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _PipeClosed(Exception):
+    """Standard output's reader went away (`… | head -1`)."""
+
+
+class ParvandehGroup(click.Group):
+    """The command group; a closed output pipe leaves every command as `_PipeClosed`, before
+    click would turn it into a silent exit 1."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:  # the group's own --help and --version are written here
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError as e:
+            raise _PipeClosed from e
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as e:
+            raise _PipeClosed from e
+
+
+@click.group(cls=ParvandehGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging and tracebacks on errors.")
 @click.version_option(package_name="parvandeh")
 @click.pass_context
@@ -73,8 +118,15 @@ def cli(ctx: click.Context, verbose: bool) -> None:
               help="OCR on `parvandeh worker`s through this Redis (redis://HOST:6379/0) instead of local processes.")
 @click.option("--batch-size", type=click.IntRange(1, 100), default=4, show_default=True,
               help="Pages per queue job (with --queue).")
+@click.option("--wait", is_flag=True,
+              help="If another ingest is using the archive, wait for it to finish (default: stop, exit 5).")
 def ingest(paths: tuple[Path, ...], quiet: bool, queue_url: str | None, batch_size: int, **values: Any) -> None:
-    """Discover, OCR and index scans under PATHS (resumable; safe to re-run)."""
+    """Discover, OCR and index scans under PATHS (resumable; safe to re-run).
+
+    One ingest at a time per archive: a second one stops at once (exit 5) saying which
+    run and PID hold it, or waits with --wait. A killed ingest leaves no lock behind.
+    """
+    from pipeline.discover import SCAN_SUFFIXES
     from pipeline.ingest import ingest as run_ingest
     from pipeline.options import IngestOptions
     from pipeline.progress import reporter_for
@@ -86,17 +138,24 @@ def ingest(paths: tuple[Path, ...], quiet: bool, queue_url: str | None, batch_si
 
         # The archive's path scopes job ids and the resume set: a re-run finds its jobs.
         runner = QueueRunner(queue_url, batch_size=batch_size, namespace=str(options.archive.resolve()))
-    summary = run_ingest(list(paths), options, reporter=reporter_for(quiet=quiet), runner=runner)
+    def waiting(holder: dict[str, Any]) -> None:
+        from pipeline.lock import describe
+
+        click.echo(f"waiting: archive {options.archive} is in use by {describe(holder)}", err=True)
+
+    summary = run_ingest(list(paths), options, reporter=reporter_for(quiet=quiet), runner=runner, on_wait=waiting)
     if runner is not None:
         st = runner.stats
-        click.echo(f"queue: {st.enqueued} jobs enqueued, {st.adopted} resumed, {st.reaped} taken back from lost "
-                   f"workers, {st.failed_jobs} failed on every try", err=True)
+        click.echo(f"queue: {plural(st.enqueued, 'job')} enqueued, {st.adopted} resumed, {st.reaped} taken back "
+                   f"from lost workers, {st.failed_jobs} failed on every try", err=True)
     click.echo(
-        f"{summary.files} files ({summary.new_sources} new, {summary.duplicates} duplicate), "
-        f"{summary.pages_done} pages OCR'd, {summary.pages_failed} failed, "
+        f"{plural(summary.files, 'file')} ({summary.new_sources} new, {summary.duplicates} duplicate), "
+        f"{plural(summary.pages_done, 'page')} OCR'd, {summary.pages_failed} failed, "
         f"{len(summary.quarantined)} quarantined"
-        + (f", {summary.ignored.total} non-scan files ignored" if summary.ignored.total else "")
+        + (f", {plural(summary.ignored.total, 'non-scan file')} ignored" if summary.ignored.total else "")
     )
+    for path in summary.empty_paths:
+        click.echo(f"no scan files found under {path} (scans are {', '.join(sorted(SCAN_SUFFIXES))})", err=True)
     for display, reason in summary.quarantined:
         click.echo(f"quarantined: {display}: {reason}", err=True)
     for source, page, error in summary.failed_pages:
@@ -139,7 +198,32 @@ def _render_snippet(snippet: str) -> str:
     return snippet.replace("<mark>", "\x1b[1;33m").replace("</mark>", "\x1b[0m")
 
 
-@cli.command()
+class QueryCommand(click.Command):
+    """A command whose one argument is a search query, which may start with `-`.
+
+    `search '-تخریب'` (pages without a word) or `search '-۱۲۳'` would be read as unknown
+    options. The word after `--` is the query wherever `--` stands (options may follow
+    it); without `--`, a word starting with `-` that is not an option name (its next
+    character is not a Latin letter or `-`) and is no option's value is the query.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            at = args.index("--")
+            if at + 1 < len(args):
+                args = [*args[:at], *args[at + 2 :], "--", args[at + 1]]
+        else:
+            takes_value = {name for p in self.params if isinstance(p, click.Option) and not p.is_flag
+                           for name in p.opts}
+            for i, arg in enumerate(args):
+                option_like = len(arg) > 1 and arg[0] == "-" and (arg[1] == "-" or arg[1].isascii() and arg[1].isalpha())
+                if arg.startswith("-") and len(arg) > 1 and not option_like and not (i and args[i - 1] in takes_value):
+                    args = [*args[:i], *args[i + 1 :], "--", arg]
+                    break
+        return super().parse_args(ctx, args)
+
+
+@cli.command(cls=QueryCommand)
 @click.argument("query", required=False, default="")
 @archive_option
 @click.option("--plaque", help="Registration plaque اصلی/فرعی, e.g. 45/123 or ۴۵/۱۲۳.")
@@ -163,11 +247,17 @@ def _render_snippet(snippet: str) -> str:
 @click.option("--es-url", envvar="PARVANDEH_ES_URL", help="Elasticsearch URL (with --backend elasticsearch).")
 @click.option("--index", default="parvandeh-pages", show_default=True, help="Elasticsearch alias to search.")
 @click.option("--show-personal-data", is_flag=True, help="Show national IDs in full (masked as 008****948 otherwise).")
+@digits_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts.")
 def search(query: str, archive: Path, dossier: str | None, date_from: str | None, date_to: str | None,
            limit: int, offset: int, fuzzy: bool, by_dossier: bool, backend: str, es_url: str | None,
-           index: str, show_personal_data: bool, as_json: bool, **identifiers: str | None) -> None:
-    """Search page text (Persian-aware) and filter by identifiers, dossier and date."""
+           index: str, show_personal_data: bool, digits: str, as_json: bool, **identifiers: str | None) -> None:
+    """Search page text (Persian-aware) and filter by identifiers, dossier and date.
+
+    Dates are shown in Jalali (--digits persian for ۱۳۸۷/۰۴/۱۶). A QUERY that starts with
+    `-` (`-تخریب`: pages without the word) can always be given after `--`:
+    `parvandeh search -- '-تخریب'`.
+    """
     from indexer.query import SearchQuery
     from indexer.search import SearchResult, SqliteSearch
 
@@ -195,20 +285,20 @@ def search(query: str, archive: Path, dossier: str | None, date_from: str | None
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
-    click.echo(f"{result.total} hit(s) for {query or '(filters)'}")
+    click.echo(f"{plural(result.total, 'hit')} for {query or '(filters)'}")
     if result.dossiers is None:
         for n, hit in enumerate(result.hits, start=offset + 1):
-            _echo_hit(f"{n:>3}. ", hit, dossier=True)
+            _echo_hit(f"{n:>3}. ", hit, dossier=True, digits=digits)
         return
     for n, group in enumerate(result.dossiers, start=offset + 1):
         shown = f"best {len(group.hits)} of {group.total}" if group.total > len(group.hits) else f"{group.total}"
-        click.echo(f"{n:>3}. [{group.dossier}]  {shown} page(s)")
+        click.echo(f"{n:>3}. [{group.dossier}]  {shown} {'page' if shown == '1' else 'pages'}")
         for hit in group.hits:
-            _echo_hit("       ", hit, dossier=False)
+            _echo_hit("       ", hit, dossier=False, digits=digits)
 
 
-def _echo_hit(lead: str, hit: Any, *, dossier: bool) -> None:
-    date = f"  {hit.date}" if hit.date else ""
+def _echo_hit(lead: str, hit: Any, *, dossier: bool, digits: str) -> None:
+    date = f"  {shown_date(hit.date, digits)}" if hit.date else ""
     where = f"  [{hit.dossier}]" if dossier else ""
     click.echo(f"{lead}{hit.source}  p.{hit.page}{where}{date}  score {hit.score:.3g}")
     if hit.snippet:
@@ -219,8 +309,9 @@ def _echo_hit(lead: str, hit: Any, *, dossier: bool) -> None:
 @cli.command()
 @click.argument("plaque")
 @archive_option
+@digits_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts.")
-def parcel(plaque: str, archive: Path, as_json: bool) -> None:
+def parcel(plaque: str, archive: Path, digits: str, as_json: bool) -> None:
     """Every dossier, file and page that mentions the parcel PLAQUE (اصلی/فرعی), oldest first."""
     from indexer.identifiers import IdentifierError, canonical_query
 
@@ -232,15 +323,16 @@ def parcel(plaque: str, archive: Path, as_json: bool) -> None:
         rows = catalog.pages_with_identifier("plaque", canonical)
     mentions = [
         {"dossier": r["dossier"], "source": r["display"], "page": r["page"], "date": r["document_date"],
-         "written": r["written"]}
+         "jalali": shown_date(r["document_date"], "latin"), "written": r["written"]}
         for r in rows
     ]
     if as_json:
         click.echo(json.dumps({"plaque": canonical, "total": len(mentions), "mentions": mentions}, ensure_ascii=False))
         return
-    click.echo(f"plaque {canonical}: {len(mentions)} page(s) in {len({m['dossier'] for m in mentions})} dossier(s)")
+    dossiers = len({m["dossier"] for m in mentions})
+    click.echo(f"plaque {canonical}: {plural(len(mentions), 'page')} in {plural(dossiers, 'dossier')}")
     for m in mentions:
-        click.echo(f"  {m['date'] or 'undated':<10}  [{m['dossier']}]  {m['source']}  p.{m['page']}  ({m['written']})")
+        click.echo(f"  {shown_date(m['date'], digits) or 'undated':<10}  [{m['dossier']}]  {m['source']}  p.{m['page']}  ({m['written']})")
 
 
 @cli.command()
@@ -254,7 +346,7 @@ def reindex(archive: Path, backend: str, es_url: str, index: str) -> None:
 
     _catalog(archive).close()  # a usage error when there is no archive
     count = cli_reindex(archive, es_url, index)
-    click.echo(f"{count} page(s) indexed into {index} at {es_url}")
+    click.echo(f"{plural(count, 'page')} indexed into {index} at {es_url}")
 
 
 # -- export and status --------------------------------------------------------------------
@@ -291,34 +383,83 @@ def worker(queue_url: str, burst: bool, path_maps: tuple[str, ...], name: str | 
     run_worker(queue_url, burst=burst, path_map=parse_path_map(path_maps), name=name, langs=lang.split("+"))
 
 
+def status_report(catalog: Any, archive: Path) -> dict[str, Any]:
+    """What `status` says, as one object: the human lines and `--json` come from it alone."""
+    c = catalog.counts()
+    run = catalog.last_run()
+    return {
+        "archive": str(archive),
+        "sources": c["sources"],
+        "paths": c["paths"],
+        "pages": {"total": c["pages"], "done": c["done"], "pending": c["pending"], "failed": c["failed"]},
+        "last_run": None if run is None else {
+            "id": run["id"], "status": run["status"], "started": run["started"], "finished": run["finished"],
+            "pages_done": run["pages_done"], "pages_failed": run["pages_failed"], "quarantined": run["quarantined"],
+        },
+        "quarantined": [
+            {"path": r["path"], "reason": r["reason"], "sha256": r["sha256"], "run": r["run_id"], "at": r["at"]}
+            for r in catalog.quarantine_list()
+        ],
+        "failed_pages": [
+            {"source": r["first_path"], "sha256": r["sha256"], "page": r["page"], "error": r["error"],
+             "attempts": r["attempts"]}
+            for r in catalog.failed_pages()
+        ],
+    }
+
+
+def status_lines(report: dict[str, Any]) -> list[str]:
+    pages, run = report["pages"], report["last_run"]
+    lines = [
+        f"archive: {report['archive']}",
+        f"sources: {report['sources']} ({plural(report['paths'], 'path')})",
+        f"pages:   {pages['total']} total, {pages['done']} done, {pages['pending']} pending, {pages['failed']} failed",
+    ]
+    if run is not None:
+        lines.append(f"last run: #{run['id']} {run['status']}, started {run['started']}, "
+                     f"finished {run['finished'] or '-'}")
+    lines.append(f"quarantined files: {len(report['quarantined'])}")
+    lines += [f"  {q['path']}: {q['reason']}" for q in report["quarantined"]]
+    if report["failed_pages"]:
+        lines.append(f"failed pages: {len(report['failed_pages'])} (ingest --retry-failed to try again)")
+        lines += [f"  {f['source']} p.{f['page']}: {f['error']}" for f in report["failed_pages"]]
+    return lines
+
+
 @cli.command()
 @archive_option
 @click.option("--queue", "queue_url", metavar="URL", envvar="PARVANDEH_QUEUE",
               help="Also show the queue's jobs and workers (redis://HOST:6379/0).")
-def status(archive: Path, queue_url: str | None) -> None:
-    """Counts of sources and pages by state, and quarantined files with reasons."""
+@click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts (the same content).")
+def status(archive: Path, queue_url: str | None, as_json: bool) -> None:
+    """Counts of sources and pages by state, the last run, and each quarantined file and
+    failed page with its reason."""
+    queue = None
     if queue_url:
-        from pipeline.queue import queue_status, status_lines
+        from pipeline.queue import queue_status
 
-        for line in status_lines(queue_status(queue_url)):
-            click.echo(line)
+        queue = queue_status(queue_url)
     with _catalog(archive) as catalog:
-        c = catalog.counts()
-        click.echo(f"archive: {archive}")
-        click.echo(f"sources: {c['sources']} ({c['paths']} paths)")
-        click.echo(f"pages:   {c['pages']} total, {c['done']} done, {c['pending']} pending, {c['failed']} failed")
-        run = catalog.last_run()
-        if run is not None:
-            click.echo(f"last run: #{run['id']} {run['status']}, started {run['started']}, finished {run['finished'] or '-'}")
-        rows = catalog.quarantine_list()
-        click.echo(f"quarantined files: {len(rows)}")
-        for row in rows:
-            click.echo(f"  {row['path']}: {row['reason']}")
-        failed = catalog.failed_pages()
-        if failed:
-            click.echo(f"failed pages: {len(failed)} (ingest --retry-failed to try again)")
-            for row in failed:
-                click.echo(f"  {row['first_path']} p.{row['page']}: {row['error']}")
+        report = status_report(catalog, archive)
+    if as_json:
+        click.echo(json.dumps({**report, **({"queue": queue} if queue is not None else {})},
+                              ensure_ascii=False, default=str))
+        return
+    if queue is not None:
+        from pipeline.queue import status_lines as queue_lines
+
+        for line in queue_lines(queue):
+            click.echo(line)
+    for line in status_lines(report):
+        click.echo(line)
+
+
+def _pipe_closed() -> NoReturn:
+    """The reader of our output went away (`search … | head -1`): that is how a pipe ends,
+    not a failure. Later writes, and the flush at exit, go nowhere instead of raising."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(ExitCode.OK)
 
 
 def main() -> None:
@@ -326,6 +467,9 @@ def main() -> None:
     verbose = "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:]
     try:
         cli.main(standalone_mode=False)
+        sys.stdout.flush()  # a closed pipe shows here when the output fit in the buffer
+    except (_PipeClosed, BrokenPipeError):
+        _pipe_closed()
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.Abort:

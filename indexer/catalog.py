@@ -286,6 +286,13 @@ class Catalog:
             )
         return int(cur.lastrowid or 0)
 
+    def end_dead_runs(self) -> int:
+        """Mark runs still 'running' as 'killed': their process died before it could say how
+        it ended. Only the holder of the archive's ingest lock may call this (no run is alive)."""
+        with self.transaction():
+            cur = self.db.execute("UPDATE runs SET status = 'killed' WHERE status = 'running'")
+        return cur.rowcount
+
     def finish_run(self, run_id: int, status: str) -> None:
         with self.transaction():
             self.db.execute(

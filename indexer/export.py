@@ -7,6 +7,7 @@ from itertools import islice
 from typing import Any
 
 from indexer.catalog import Catalog
+from indexer.dates import iso_to_jalali
 
 BATCH = 500
 
@@ -27,5 +28,6 @@ def export_pages(catalog: Catalog) -> Iterator[dict[str, Any]]:
                 "text": row["text"] or "",
                 "confidence": row["confidence"],
                 "document_date": row["document_date"],
+                "document_jalali": iso_to_jalali(row["document_date"]),
                 "identifiers": identifiers.get(int(row["id"]), []),
             }

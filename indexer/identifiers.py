@@ -57,6 +57,7 @@ __all__ = [
     "OcrWord",
     "canonical_query",
     "clean_text",
+    "document_date",
     "extract",
     "jalali_to_iso",
     "mask_national_id",
@@ -435,6 +436,17 @@ _DATE_RE = re.compile(
 _DATE_HEAD_RE = re.compile(
     r"(?:تاریخ(?:[ ]*(?:صدور|جلسه|درخواست|بازدید))?|مورخ|\bdate){_GAP}"
     r"0?(?P<v>1[34]\d\d[\d/.\-]{2,8})(?![\d/.\-])".replace("{_GAP}", _GAP),
+    _FLAGS,
+)
+#: What precedes a page's own date: تاریخ (تاریخ صدور, تاریخ جلسه, …; ت read as ن) or Date,
+#: a colon optional; and what precedes a date the page only quotes (مورخ, در تاریخ, on).
+_OWN_DATE_LABEL_RE = re.compile(
+    r"(?:(?<!\w)[تن]ار[یي]خ(?:[ ]*[ا-ی]+)?|\bdate(?:[ ]+of[ ]+\w+)?)"
+    r"[ ]*[:;.]{0,2}[ ]*$",
+    _FLAGS,
+)
+_QUOTED_DATE_LABEL_RE = re.compile(
+    r"(?:(?<!\w)(?:مورخ[هة]?|(?:در|از|به|تا)[ ]+[تن]ار[یي]خ(?:[ ]*[ا-ی]+)?)|\b(?:on|dated|of|since))[ ]*[:;.]{0,2}[ ]*$",
     _FLAGS,
 )
 _DIGITS_RE = re.compile(r"\d+")
@@ -1074,17 +1086,72 @@ def text_from_words(words: Sequence[OcrWord]) -> str:
 
 
 def _align_words(clean: str, words: Sequence[OcrWord]) -> list[tuple[int, int, int]]:
-    """Where each OCR word sits in the cleaned page text (words not found are skipped)."""
-    spans, cursor = [], 0
-    for index, word in enumerate(words):
-        needle = clean_text(word.text).strip()
+    """Where each OCR word sits in the cleaned page text (words not found are skipped).
+
+    The text need not list the words in OCR's order: ``assemble_text`` reads a letterhead
+    column by column and a row's cells from the page's starting side, while Tesseract runs
+    both columns into one line. A word is looked for just after the previous one, as a
+    whole word first; one not found there is looked for anywhere not yet taken
+    (``_resync``), or the letterhead's date and number would have no box.
+    """
+    needles = [clean_text(word.text).strip() for word in words]
+    spans: list[tuple[int, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    cursor = 0
+    for index, needle in enumerate(needles):
         if not needle:
             continue
-        pos = clean.find(needle, cursor, cursor + len(needle) + 64)
+        window = (cursor, cursor + len(needle) + 64)
+        pos = next(_occurrences(clean, needle, *window, taken, whole=True), -1)
+        if pos < 0:
+            pos = next(_occurrences(clean, needle, *window, taken, whole=False), -1)
+        if pos < 0:
+            pos = _resync(clean, needles, index, taken, cursor)
         if pos >= 0:
             spans.append((pos, pos + len(needle), index))
+            taken.append((pos, pos + len(needle)))
             cursor = pos + len(needle)
-    return spans
+    return sorted(spans)
+
+
+def _whole_word(clean: str, start: int, end: int) -> bool:
+    return (start == 0 or not clean[start - 1].isalnum()) and (end == len(clean) or not clean[end].isalnum())
+
+
+def _occurrences(
+    clean: str, needle: str, lo: int, hi: int, taken: Sequence[tuple[int, int]], *, whole: bool
+) -> Iterator[int]:
+    """Starts of ``needle`` within ``clean[lo:hi]`` that overlap no taken span."""
+    pos = clean.find(needle, lo, hi)
+    while pos >= 0:
+        end = pos + len(needle)
+        if (not whole or _whole_word(clean, pos, end)) and not any(s < end and pos < e for s, e in taken):
+            yield pos
+        pos = clean.find(needle, pos + 1, hi)
+
+
+def _resync(
+    clean: str, needles: Sequence[str], index: int, taken: Sequence[tuple[int, int]], cursor: int
+) -> int:
+    """Where word ``index`` is when it is not just after the previous one: the free whole-word
+    place that the most of the words after it follow (up to three), or -1 when that is not
+    one place only (a common word such as و, which a wrong box would be worse than none)."""
+    scored = []
+    for pos in _occurrences(clean, needles[index], 0, len(clean), taken, whole=True):
+        at, score = pos + len(needles[index]), 0
+        for following in [n for n in needles[index + 1 :] if n][:3]:
+            gap = len(clean) - len(clean[at:].lstrip())
+            if not clean.startswith(following, at + gap) or not gap or gap > 2:
+                break
+            at, score = at + gap + len(following), score + 1
+        scored.append((score, pos))
+    if not scored:
+        return -1
+    best = max(score for score, _pos in scored)
+    places = [pos for score, pos in scored if score == best]
+    if len(places) == 1:
+        return places[0]
+    return -1
 
 
 def _reading_order(
@@ -1178,6 +1245,35 @@ def extract(text: str, words: Sequence[OcrWord] | None = None) -> list[Identifie
                 )
             )
     return found
+
+
+def document_date(text: str, found: Sequence[Identifier]) -> Identifier | None:
+    """The page's own date among the dates ``extract(text)`` found: the letter's or form's
+    date in its header, not one its body quotes (``بازگشت به نامه … مورخ ۱۳۸۶/۱۱/۱۲``).
+
+    A date labelled تاریخ / Date at the start of a line comes first, then one labelled so
+    elsewhere, then an unlabelled one, then quoted ones (after مورخ, در تاریخ, on); among
+    equals the topmost (word boxes, when every one has a box), else the first in reading
+    order. Invalid dates are never chosen.
+    """
+    dates = [i for i in found if i.kind == Kind.DATE and i.valid]
+    if not dates:
+        return None
+
+    def rank(date: Identifier) -> int:
+        if not 0 <= date.start <= len(text):
+            return 2
+        line = clean_text(text[: date.start]).rsplit("\n", 1)
+        before = line[-1][-40:]
+        if _QUOTED_DATE_LABEL_RE.search(before):
+            return 3
+        label = _OWN_DATE_LABEL_RE.search(before)
+        if label is None:
+            return 2
+        return 0 if not before[: label.start()].strip() else 1
+
+    boxed = all(d.box is not None for d in dates)
+    return min(dates, key=lambda d: (rank(d), d.box[1] if boxed and d.box else 0, d.start))
 
 
 _KIND_ALIASES = {"renovation": Kind.RENOVATION_CODE, "postal": Kind.POSTAL_CODE, "permit": Kind.PERMIT_NUMBER,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from indexer.catalog import Catalog, open_reader
+from indexer.dates import iso_to_jalali
 from indexer.normalize import display, normalize
 from indexer.query import (
     DOSSIER_HITS,
@@ -50,7 +51,11 @@ class Hit:
     confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The JSON form: `date` stays ISO (it sorts and joins); `jalali` beside it is the
+        date as planners read it (1387/04/16), null with it."""
+        out = asdict(self)
+        return {**{k: out.pop(k) for k in ("source", "sha256", "dossier", "page", "date")},
+                "jalali": iso_to_jalali(self.date), **out}
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,8 +60,15 @@ def _entry(path: Path, root: Path | None) -> Discovered:
     return Discovered(resolved, display, dossier, size, mtime_ns)
 
 
-def discover(paths: Iterable[Path], *, exclude: Iterable[Path] = (), ignored: Ignored | None = None) -> Iterator[Discovered]:
-    """Walk files and folders in a stable order; hidden files and `exclude` are skipped."""
+def discover(
+    paths: Iterable[Path], *, exclude: Iterable[Path] = (), ignored: Ignored | None = None,
+    scans_under: Counter[Path] | None = None,
+) -> Iterator[Discovered]:
+    """Walk files and folders in a stable order; hidden files and `exclude` are skipped.
+
+    `scans_under` counts the scan files found under each given path (also ones another
+    given path already had), so a path with none can be told to the archivist.
+    """
     excluded = {p.resolve() for p in exclude}
     seen: set[Path] = set()
     for given in paths:
@@ -74,6 +81,8 @@ def discover(paths: Iterable[Path], *, exclude: Iterable[Path] = (), ignored: Ig
                 if ignored is not None:
                     ignored.by_suffix[path.suffix.lower() or "(none)"] += 1
                 continue
+            if scans_under is not None:
+                scans_under[given] += 1
             entry = _entry(path, root)
             if entry.path in seen:
                 continue

@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     QUARANTINED = 3
     MISSING_DEPENDENCY = 4
+    ARCHIVE_BUSY = 5
     INTERRUPTED = 130
 
 
@@ -32,6 +33,21 @@ class OptionsError(ParvandehError):
 
 class ArchiveError(ParvandehError):
     """The archive folder cannot be used (not writable, a newer schema, …)."""
+
+
+class ArchiveBusy(ParvandehError):
+    """Another ingest holds the archive (pipeline.lock); says which, and how to wait instead."""
+
+    exit_code = ExitCode.ARCHIVE_BUSY
+
+    def __init__(self, archive: object, holder: str, *, waited: float | None = None) -> None:
+        self.archive, self.holder = archive, holder
+        if waited is None:
+            message = (f"archive {archive} is in use by {holder}; run again when it has finished, "
+                       f"or add --wait to wait for it")
+        else:
+            message = f"archive {archive} still in use by {holder} after waiting {waited:g} s"
+        super().__init__(message)
 
 
 def exit_code_for(exc: BaseException) -> ExitCode:

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from indexer.catalog import Catalog, PageRecord
 from indexer.consensus import apply_consensus
@@ -22,6 +23,7 @@ from ocr.page import PageOptions
 from ocr.tools import check_environment
 from pipeline.discover import Ignored, discover
 from pipeline.ledger import OpenLimits, Plan, ledger
+from pipeline.lock import ArchiveLock
 from pipeline.options import IngestOptions
 from pipeline.progress import QuietReporter, Reporter
 from pipeline.runner import run_local
@@ -44,10 +46,13 @@ class IngestSummary:
     repaired: list[tuple[str, str]] = field(default_factory=list)  # read from a repaired copy
     failed_pages: list[tuple[str, int, str]] = field(default_factory=list)
     ignored: Ignored = field(default_factory=lambda: Ignored(Counter()))
+    #: Paths given that hold no scan file (an empty folder, an unmounted share, a .txt).
+    empty_paths: list[Path] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not self.quarantined and not self.failed_pages
+        """Every input given was ingested: nothing quarantined or failed, no path without scans."""
+        return not self.quarantined and not self.failed_pages and not self.empty_paths
 
 
 # A page costs a second or more of OCR and a commit a few milliseconds (a WAL sync and
@@ -130,10 +135,18 @@ class BatchWriter:
             self.committed_at = self.clock()
 
 
-def plan_run(catalog: Catalog, paths: Iterable[Path], options: IngestOptions, run_id: int, ignored: Ignored) -> Plan:
-    found = discover(paths, exclude=[options.archive], ignored=ignored)
+def plan_run(
+    catalog: Catalog, paths: Iterable[Path], options: IngestOptions, run_id: int, ignored: Ignored,
+    empty: list[Path] | None = None,
+) -> Plan:
+    """The run's plan; the given paths under which no scan file was found go to `empty`."""
+    paths, scans_under = list(paths), Counter[Path]()
+    found = discover(paths, exclude=[options.archive], ignored=ignored, scans_under=scans_under)
     limits = OpenLimits(file_timeout=options.file_timeout, memory_limit=options.memory_limit)
-    return ledger(catalog, found, run_id=run_id, retry_failed=options.retry_failed, limits=limits)
+    plan = ledger(catalog, found, run_id=run_id, retry_failed=options.retry_failed, limits=limits)
+    if empty is not None:
+        empty.extend(p for p in paths if not scans_under[p])
+    return plan
 
 
 Runner = Callable[[list[PageRef], PageOptions], Iterator[PageResult]]
@@ -145,8 +158,12 @@ def ingest(
     *,
     reporter: Reporter | None = None,
     runner: Runner | None = None,
+    on_wait: Callable[[dict[str, Any]], None] | None = None,
 ) -> IngestSummary:
     """Ingest `paths` into `options.archive`; safe to re-run and to interrupt.
+
+    One ingest at a time holds the archive (`pipeline.lock`): another one raises
+    `ArchiveBusy`, or with `options.wait` waits for it (`on_wait(holder)` is told once).
 
     `runner` turns page references into results (default: the local process pool);
     whatever runs the pages, this process alone writes the catalog. A runner whose
@@ -157,12 +174,14 @@ def ingest(
     check_environment(options.langs)
     archive = options.archive
     archive.mkdir(parents=True, exist_ok=True)
-    with Catalog.open(archive) as catalog:
+    with ArchiveLock(archive, wait=options.wait, on_wait=on_wait) as lock, Catalog.open(archive) as catalog:
+        catalog.end_dead_runs()  # runs left "running" by a killed ingest: none runs now
         run_id = catalog.begin_run({"paths": [str(p) for p in paths], **options.to_dict()})
+        lock.note(run=run_id)
         summary = IngestSummary(run_id)
         status = "interrupted"
         try:
-            plan = plan_run(catalog, paths, options, run_id, summary.ignored)
+            plan = plan_run(catalog, paths, options, run_id, summary.ignored, summary.empty_paths)
             summary.files, summary.new_sources, summary.duplicates = plan.files, plan.new_sources, plan.duplicates
             summary.quarantined = list(plan.quarantined)
             summary.repaired = list(plan.repaired)

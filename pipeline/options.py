@@ -33,6 +33,7 @@ class IngestOptions:
     retry_failed: bool = False
     second_chance_below: float = SECOND_CHANCE_BELOW
     keep_images: bool = True
+    wait: bool = False  # for another ingest on the same archive to finish (pipeline.lock)
 
     def __post_init__(self) -> None:
         if self.jobs < 0:

@@ -17,7 +17,7 @@ import cv2
 from threadpoolctl import threadpool_limits
 
 from indexer.catalog import IndexText, index_text
-from indexer.identifiers import extract
+from indexer.identifiers import Identifier, document_date, extract
 from ocr.errors import MissingDependency, OcrError
 from ocr.limits import deadline, limit_memory
 from ocr.page import PageOptions, encode_image, read_page
@@ -62,12 +62,11 @@ class PageResult:
 
     @property
     def document_date(self) -> str | None:
-        """The topmost date on the page: the letter's own date sits in its header."""
-        dates = [i for i in self.identifiers if i["kind"] == "date" and i.get("valid", True)]
-        if not dates:
-            return None
-        dates.sort(key=lambda i: (i["box"][1] if i.get("box") else 1 << 30))
-        return str(dates[0]["canonical"])
+        """The page's own date (its header's, not one its body quotes): see
+        ``indexer.identifiers.document_date``, over the text the identifiers index."""
+        found = [Identifier.from_dict(i) for i in self.identifiers]
+        date = document_date(extraction_text(self.words), found)
+        return date.canonical if date else None
 
 
 def init_worker(memory_limit: int = 0) -> None:
@@ -85,13 +84,18 @@ def init_worker(memory_limit: int = 0) -> None:
 _THREAD_LIMITS: threadpool_limits | None = None  # kept: the limits hold while it lives
 
 
-def identifiers_from_words(words: list[Word] | tuple[Word, ...]) -> tuple[dict[str, Any], ...]:
-    """Identifiers of a page from its OCR words (also how a re-extraction runs, OCR once).
+def extraction_text(words: list[Word] | tuple[Word, ...]) -> str:
+    """The text identifiers are extracted from, and their ``start``/``end`` index.
 
     The stored text has digit groups in written order; the extractor reads Tesseract's own
     order, which it was built on and whose reversal it undoes with the word boxes.
     """
-    found = extract(assemble_text(words, written_order=False), words)
+    return assemble_text(words, written_order=False)
+
+
+def identifiers_from_words(words: list[Word] | tuple[Word, ...]) -> tuple[dict[str, Any], ...]:
+    """Identifiers of a page from its OCR words (also how a re-extraction runs, OCR once)."""
+    found = extract(extraction_text(words), words)
     return tuple(i.to_dict() for i in found)
 
 

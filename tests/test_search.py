@@ -599,10 +599,10 @@ def test_cli_by_dossier_json_keeps_the_flat_hits(archive: Path) -> None:
 
 def test_cli_by_dossier_prints_dossier_headings(archive: Path) -> None:
     lines = _cli(archive, "پروانه", "--by-dossier").splitlines()
-    assert lines[0] == "3 hit(s) for پروانه"
-    assert lines[1] == "  1. [karaj-1384-0412]  2 page(s)"
+    assert lines[0] == "3 hits for پروانه"
+    assert lines[1] == "  1. [karaj-1384-0412]  2 pages"
     assert lines[2].startswith("       karaj-1384-0412/") and "[karaj" not in lines[2]
-    assert "  2. [karaj-1386-0101]  1 page(s)" in lines
+    assert "  2. [karaj-1386-0101]  1 page" in lines
 
 
 def test_cli_fuzzy_finds_the_slip_below_exact_hits(archive: Path) -> None:

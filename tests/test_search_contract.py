@@ -189,8 +189,10 @@ def test_result_shape(backend: SearchBackend) -> None:
     assert set(result) == {"query", "total", "hits"} and result["query"] == "کرج"
     assert result["total"] == 2
     for hit in result["hits"]:
-        assert set(hit) == {"source", "sha256", "dossier", "page", "date", "score", "snippet", "confidence"}
+        assert set(hit) == {"source", "sha256", "dossier", "page", "date", "jalali", "score", "snippet", "confidence"}
         assert isinstance(hit["page"], int) and isinstance(hit["score"], float)
+        # the date stays ISO; the Jalali date planners read is beside it
+        assert (hit["date"], hit["jalali"]) in {("2005-09-03", "1384/06/12"), ("2007-03-21", "1386/01/01")}
         assert hit["sha256"] in {"a" * 64, "b" * 64} and hit["confidence"] == 88.0
     json.dumps(result, ensure_ascii=False)
 
@@ -548,6 +550,24 @@ def test_search_maps_the_response_and_highlights() -> None:
     assert cluster.of("POST", "/pp/_search")[0].body == json.loads(json.dumps(build_body(q)))
     assert result.total == 7 and result.hits[0].score == 1.2346 and result.hits[0].date == "2005-09-03"
     assert "<mark>كرج</mark>" in result.hits[0].snippet
+
+
+def test_both_backends_give_hits_one_json_shape(catalog: Catalog) -> None:
+    """A script reading `search --json` cannot tell the backends apart: same keys, same order,
+    ISO `date` with its `jalali` beside it (null with it for an undated page)."""
+    cluster = FakeCluster(indices={"pp-v1": {"body": {}, "docs": {}}}, aliases={"pp": {"pp-v1"}})
+    cluster.search_response = {"hits": {"total": {"value": 2, "relation": "eq"}, "hits": [
+        {"_score": 2.0, "_source": _doc("A")}, {"_score": 1.0, "_source": _doc("C")}]}}
+    q = SearchQuery.build("45/123 OR 45/124")
+    es = ElasticSearch(index="pp", client=cluster.client()).search(q).to_dict()["hits"]
+    sqlite = {(h["source"], h["page"]): h for h in SqliteSearch(catalog).search(q).to_dict()["hits"]}
+    assert [(h["source"], h["date"], h["jalali"]) for h in es] == [
+        ("karaj-1384-0412/scan_01.pdf", "2005-09-03", "1384/06/12"), ("karaj-1390-0707/summary.tif", None, None)]
+    for hit in es:
+        twin = sqlite[hit["source"], hit["page"]]
+        assert list(hit) == list(twin)
+        assert {k: hit[k] for k in ("sha256", "dossier", "date", "jalali")} == {
+            k: twin[k] for k in ("sha256", "dossier", "date", "jalali")}
 
 
 def test_search_without_searchable_text_asks_nothing() -> None:
