@@ -1106,7 +1106,7 @@ def _align_words(clean: str, words: Sequence[OcrWord]) -> list[tuple[int, int, i
         if pos < 0:
             pos = next(_occurrences(clean, needle, *window, taken, whole=False), -1)
         if pos < 0:
-            pos = _resync(clean, needles, index, taken, cursor)
+            pos = _resync(clean, needles, index, taken)
         if pos >= 0:
             spans.append((pos, pos + len(needle), index))
             taken.append((pos, pos + len(needle)))
@@ -1130,28 +1130,31 @@ def _occurrences(
         pos = clean.find(needle, pos + 1, hi)
 
 
-def _resync(
-    clean: str, needles: Sequence[str], index: int, taken: Sequence[tuple[int, int]], cursor: int
-) -> int:
+def _followed(clean: str, pos: int, needles: Sequence[str], index: int, *, most: int = 3) -> int:
+    """How many of the words after word ``index`` (up to ``most``) follow it from ``pos``,
+    each after one or two spaces or a line break."""
+    at, score = pos + len(needles[index]), 0
+    for word in [n for n in needles[index + 1 :] if n][:most]:
+        gap = 0
+        while gap < 3 and at + gap < len(clean) and clean[at + gap].isspace():
+            gap += 1
+        if not 0 < gap < 3 or not clean.startswith(word, at + gap):
+            break
+        at, score = at + gap + len(word), score + 1
+    return score
+
+
+def _resync(clean: str, needles: Sequence[str], index: int, taken: Sequence[tuple[int, int]]) -> int:
     """Where word ``index`` is when it is not just after the previous one: the free whole-word
     place that the most of the words after it follow (up to three), or -1 when that is not
     one place only (a common word such as و, which a wrong box would be worse than none)."""
-    scored = []
-    for pos in _occurrences(clean, needles[index], 0, len(clean), taken, whole=True):
-        at, score = pos + len(needles[index]), 0
-        for following in [n for n in needles[index + 1 :] if n][:3]:
-            gap = len(clean) - len(clean[at:].lstrip())
-            if not clean.startswith(following, at + gap) or not gap or gap > 2:
-                break
-            at, score = at + gap + len(following), score + 1
-        scored.append((score, pos))
+    scored = [(_followed(clean, pos, needles, index), pos)
+              for pos in _occurrences(clean, needles[index], 0, len(clean), taken, whole=True)]
     if not scored:
         return -1
     best = max(score for score, _pos in scored)
     places = [pos for score, pos in scored if score == best]
-    if len(places) == 1:
-        return places[0]
-    return -1
+    return places[0] if len(places) == 1 else -1
 
 
 def _reading_order(
@@ -1263,8 +1266,7 @@ def document_date(text: str, found: Sequence[Identifier]) -> Identifier | None:
     def rank(date: Identifier) -> int:
         if not 0 <= date.start <= len(text):
             return 2
-        line = clean_text(text[: date.start]).rsplit("\n", 1)
-        before = line[-1][-40:]
+        before = clean_text(text[max(0, date.start - 80) : date.start]).rsplit("\n", 1)[-1][-40:]
         if _QUOTED_DATE_LABEL_RE.search(before):
             return 3
         label = _OWN_DATE_LABEL_RE.search(before)

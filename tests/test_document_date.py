@@ -97,6 +97,21 @@ def test_a_common_word_out_of_place_gets_no_box_rather_than_a_wrong_one() -> Non
     assert [(text[s:e], i) for s, e, i in spans] == [("نامه", 0), ("و", 1)]
 
 
+def test_a_repeated_word_out_of_order_goes_where_the_words_after_it_follow() -> None:
+    """Two تاریخ labels, both far from where OCR's order has got to: each goes to the one
+    its own date follows."""
+    from indexer.identifiers import _align_words, clean_text
+
+    body = "احتراماً در خصوص پرونده مذکور به اطلاع می‌رساند که بررسی انجام شد و نتیجه اعلام گردید"
+    text = f"تاریخ: ۱۳۸۶/۰۱/۰۱\n{body}\nتاریخ: ۱۳۸۷/۰۴/۱۶\nپایان"
+    order = [*body.split(), "پایان", "تاریخ:", "۱۳۸۷/۰۴/۱۶", "تاریخ:", "۱۳۸۶/۰۱/۰۱"]
+    words = [Word(t, 90, 1000 - 40 * i, 10 * i, 30, 20, 1, 1, i) for i, t in enumerate(order)]
+    clean = clean_text(text)
+    at = {i: s for s, _e, i in _align_words(clean, words)}
+    late, early = order.index("تاریخ:"), len(order) - 2
+    assert at[late] == clean.index("تاریخ: 1387") and at[early] == clean.index("تاریخ: 1386")
+
+
 # -- end to end over the bundled samples ---------------------------------------------------
 
 
