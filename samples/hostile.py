@@ -290,7 +290,7 @@ CUTS = (0.0, 0.02, 0.25, 0.5, 0.75, 0.98)
 
 
 def corpus(*, cuts: tuple[float, ...] = CUTS) -> list[Hostile]:
-    """Every damaged file, deterministic; about forty files, under a megabyte in all."""
+    """Every damaged file, deterministic: about fifty files, 2.3 MB in all."""
     goods: dict[str, tuple[str, Callable[[], bytes]]] = {
         "pdf": ("pdf", good_pdf), "tiff": ("tif", good_tiff), "jpeg": ("jpg", good_jpeg), "png": ("png", good_png),
     }
