@@ -405,6 +405,7 @@ def status_report(catalog: Any, archive: Path) -> dict[str, Any]:
              "attempts": r["attempts"]}
             for r in catalog.failed_pages()
         ],
+        "repaired": [{"path": r["path"], "note": r["note"]} for r in catalog.repaired_list()],
     }
 
 
@@ -423,6 +424,9 @@ def status_lines(report: dict[str, Any]) -> list[str]:
     if report["failed_pages"]:
         lines.append(f"failed pages: {len(report['failed_pages'])} (ingest --retry-failed to try again)")
         lines += [f"  {f['source']} p.{f['page']}: {f['error']}" for f in report["failed_pages"]]
+    if report["repaired"]:
+        lines.append(f"repaired files: {len(report['repaired'])} (read from a repaired copy; the original is untouched)")
+        lines += [f"  {r['path']}: {r['note']}" for r in report["repaired"]]
     return lines
 
 

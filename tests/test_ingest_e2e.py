@@ -131,6 +131,10 @@ def test_bad_files_are_quarantined_and_the_batch_goes_on(tmp_path: Path, sample_
     for name, reason in [("cut.pdf", "damaged PDF (cut off"), ("empty.tif", "empty"), ("note.jpg", "not an image")]:
         line = next(line for line in status.stdout.splitlines() if name in line)
         assert reason.lower() in line.lower()
+    repaired = next(line for line in status.stdout.splitlines() if "truncated.pdf" in line)
+    assert "1 page recovered by qpdf" in repaired
+    as_json = json.loads(_cli("status", "--archive", str(archive), "--json").stdout)
+    assert [Path(r["path"]).name for r in as_json["repaired"]] == ["truncated.pdf"]
     assert len(_export(archive)) == 2
     # a re-run still reports them, and touches nothing already ingested
     before = _table(archive, "SELECT sha256, page, updated FROM pages")
