@@ -159,15 +159,16 @@ def _cells(line_words: list[Word]) -> list[list[Word]]:
         if w.left - (prev.left + prev.width) > CELL_GAP_LINES * max(height, 1):
             runs.append([])
         runs[-1].append(w)
-    return runs
+    # each cell keeps Tesseract's word order, which is the reading order (its boxes are not:
+    # a number re-read glyph by glyph may have a box reaching over its neighbours)
+    return [[w for w in line_words if any(w is r for r in run)] for run in runs]
 
 
 def _line_of(cell: list[Word], *, page_rtl: bool) -> Line:
     text = " ".join(w.text for w in cell)
     rtl = is_rtl_text(text) if (_ARABIC_SCRIPT.search(text) or _LATIN.search(text)) else page_rtl
-    ordered = sorted(cell, key=lambda w: -(w.left + w.width) if rtl else w.left)
     fix = written_digit_groups if rtl else (lambda s: s)
-    words = tuple(LineWord(fix(w.text), float(w.conf), w.left, w.top, w.width, w.height) for w in ordered)
+    words = tuple(LineWord(fix(w.text), float(w.conf), w.left, w.top, w.width, w.height) for w in cell)
     return Line(words, rtl=rtl, lang="fa" if rtl else "en")
 
 
