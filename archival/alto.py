@@ -20,7 +20,7 @@ ET.register_namespace("", NS)
 ET.register_namespace("xsi", XSI)
 
 
-def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: object) -> ET.Element:
+def _el(parent: ET.Element, tag: str, text: str | None = None, /, **attrs: object) -> ET.Element:
     el = ET.SubElement(parent, f"{{{NS}}}{tag}", {k: str(v) for k, v in attrs.items() if v is not None})
     if text is not None:
         el.text = text

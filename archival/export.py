@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,6 +29,7 @@ from archival.pages import pdf_pages, stored_page
 from archival.pdf import write_pdf
 from archival.provenance import cleaning_summary, engine, provenance
 from archival.source import (
+    PageRow,
     SourceFile,
     count_pages,
     dossiers,
@@ -59,48 +61,35 @@ def _now() -> str:
 
 
 class Progress:
-    """Pages exported: a rich bar on a terminal, a line every 15 s otherwise, nothing with -q."""
+    """Pages exported, as a rich bar on a terminal; nothing when not a terminal or with -q
+    (the command prints its one-line summary either way)."""
 
     def __init__(self, label: str, *, quiet: bool = False, stream: TextIO | None = None) -> None:
-        self.label, self.quiet = label, quiet
+        self.label = label
         self.stream = stream or sys.stderr
+        self.quiet = quiet or not self.stream.isatty()
         self.bar: Any = None
-        self.total = self.done = 0
-        self.started = self.last = time.monotonic()
 
     def start(self, total: int) -> None:
-        self.total = total
-        self.started = self.last = time.monotonic()
         if self.quiet:
             return
-        if self.stream.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
-            from rich.progress import Progress as Bar
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+        from rich.progress import Progress as Bar
 
-            self.bar = Bar(TextColumn(f"[bold]export {self.label}[/]"), BarColumn(), MofNCompleteColumn(),
-                           TextColumn("pages"), TimeRemainingColumn(), console=Console(file=self.stream))
-            self.task = self.bar.add_task(self.label, total=total)
-            self.bar.start()
+        self.bar = Bar(TextColumn(f"[bold]export {self.label}[/]"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("pages"), TimeRemainingColumn(), console=Console(file=self.stream))
+        self.task = self.bar.add_task(self.label, total=total)
+        self.bar.start()
 
     def advance(self, pages: int) -> None:
-        self.done += pages
         if self.bar is not None:
             self.bar.update(self.task, advance=pages)
-        elif not self.quiet and time.monotonic() - self.last >= 15:
-            self.last = time.monotonic()
-            self._line()
 
     def stop(self) -> None:
         if self.bar is not None:
             self.bar.stop()
-        elif not self.quiet and self.total:
-            self._line()
-
-    def _line(self) -> None:
-        elapsed = time.monotonic() - self.started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        print(f"export {self.label}: {self.done}/{self.total} pages, {rate:.1f} pages/s", file=self.stream, flush=True)
+            self.bar = None
 
 
 # -- resumable outputs --------------------------------------------------------------------
@@ -185,7 +174,7 @@ def write_source_pdf(archive: Path, src: SourceFile, out: Path, *, original: boo
     return out.stat().st_size
 
 
-def alto_documents(archive: Path, src: SourceFile, *, image_names: Callable[[int], str] | None = None,
+def alto_documents(archive: Path, src: SourceFile, *, image_names: Callable[[PageRow], str] | None = None,
                    ) -> Iterator[tuple[int, bytes]]:
     """(page number, ALTO bytes) for each finished page of the file."""
     created = _now()
@@ -193,7 +182,7 @@ def alto_documents(archive: Path, src: SourceFile, *, image_names: Callable[[int
     tess = engine().version
     for row in src.pages:
         page = stored_page(archive, row)
-        name = image_names(row.page) if image_names else (row.image or "")
+        name = image_names(row) if image_names else (row.image or "")
         yield row.page, alto.alto_page(
             page.blocks, page_id=f"p{row.page}", page_number=row.page, width=page.width, height=page.height,
             image_name=name, sha256=src.sha256, confidence=row.confidence, cleaning=cleaning_summary(row),
@@ -369,6 +358,11 @@ def _bag_info(dossier: str, sources: list[SourceFile]) -> dict[str, str]:
     }
 
 
+def _bag_image(stem: str, row: PageRow) -> str:
+    """Where a page's cleaned image goes in a bag (what its ALTO's fileName names)."""
+    return f"images/{stem}.p{row.page:04d}{Path(row.image or '.img').suffix}"
+
+
 def _fill_bag(archive: Path, db: Any, folder: Path, sources: list[SourceFile]) -> int:
     """The bag's payload before bagging (make_bag moves it into data/)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -384,7 +378,7 @@ def _fill_bag(archive: Path, db: Any, folder: Path, sources: list[SourceFile]) -
             shutil.copy2(original, folder / "originals" / name)
         size += write_source_pdf(archive, src, folder / "pdf" / (name if name.lower().endswith(".pdf") else name + ".pdf"),
                                  original=False)
-        for number, data in alto_documents(archive, src, image_names=lambda n, s=stem: f"images/{s}.p{n:04d}"):
+        for number, data in alto_documents(archive, src, image_names=partial(_bag_image, stem)):
             write_atomic(folder / "alto" / f"{stem}.p{number:04d}.alto.xml", data)
             size += len(data)
         for row in src.pages:
@@ -392,7 +386,7 @@ def _fill_bag(archive: Path, db: Any, folder: Path, sources: list[SourceFile]) -
             write_atomic(folder / "text" / f"{stem}.p{row.page:04d}.txt", text.encode("utf-8"))
             if row.image and (archive / row.image).is_file():
                 image = archive / row.image
-                target = folder / "images" / f"{stem}.p{row.page:04d}{image.suffix}"
+                target = folder / _bag_image(stem, row)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(image, target)
         record = provenance(src, run_options(db, src.pages[0].run_id), exported=exported)

@@ -1,16 +1,15 @@
 """Searchable PDF: each page image with an invisible text layer from the stored words.
 
-The text layer follows Tesseract's own PDF renderer in its font (a glyphless font: one
-empty glyph for every character code, Identity-H encoding, a ToUnicode map from code to
-the same UTF-16 value) and in how it writes right-to-left text: the characters of a
-Persian run are shown in logical order, under a text matrix mirrored left-right (its
-first coefficient negative), starting at the run's right edge, so that they advance
-leftward over the letters they stand for. The content stream holds logical order (what
-copy-and-paste and stream-order extractors give), while each glyph sits where its letter
-is on the page (what pdftotext and viewers that sort by position use: they see a
-right-to-left run placed right to left and read it back in logical order). Digits and
-Latin words inside a Persian line are left-to-right runs with an ordinary matrix, in the
-written order of their digit groups. docs/archival.md explains the choice.
+The font is Tesseract's glyphless font (one empty glyph for every character code,
+Identity-H encoding, a ToUnicode map from each code to the same UTF-16 value). Right-to-
+left text is written as born-digital Persian PDFs store it and as OCRmyPDF 17 does: each
+Persian run is shown in visual order (reversed) from its left edge, so every glyph sits
+over the letter it stands for, and readers that sort glyphs by position and reorder them
+(pdftotext, PDFium, viewers) read it back in logical order. Words are written in reading
+order; digits and Latin words inside a Persian line are left-to-right runs in the
+written order of their digit groups; a right-to-left mark after each such run keeps
+pdftotext from moving the following space before it. docs/archival.md explains the
+choice (Tesseract's mirrored text matrix was tried first: poppler split it into letters).
 
 Images are embedded as stored: JPEG as JPEG (never decoded), bitonal pages as CCITT G4,
 so a page costs about what its scan costs.
@@ -29,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, TiffImagePlugin
 
 from archival.layout import Line, LineWord, word_runs
 from ocr.errors import MissingDependency
@@ -121,6 +120,7 @@ def _g4(img: Image.Image) -> PageImage:
     buf = io.BytesIO()
     img.save(buf, format="TIFF", compression="group4", tiffinfo={278: img.height})
     with Image.open(io.BytesIO(buf.getvalue())) as tif:
+        assert isinstance(tif, TiffImagePlugin.TiffImageFile)
         offsets, counts = tif.tag_v2[273], tif.tag_v2[279]
         photometric = tif.tag_v2.get(262, 0)
     if len(offsets) != 1:
@@ -310,10 +310,7 @@ def _word_ops(word: LineWord, line: Line, baseline: float, size: float, frame: _
 
 def _space_ops(word: LineWord, nxt: LineWord, line: Line, baseline: float, size: float,
                frame: _Frame) -> list[str]:
-    if line.rtl:
-        left, right = nxt.right, word.left
-    else:
-        left, right = word.right, nxt.left
+    left, right = (float(nxt.right), float(word.left)) if line.rtl else (float(word.right), float(nxt.left))
     if right - left < 1:  # touching or overlapping boxes: a sliver, still a separator
         mid = (left + right) / 2
         left, right = mid - 0.5, mid + 0.5

@@ -132,6 +132,26 @@ def test_bitonal_images_are_g4_and_render_as_they_were(tmp_path: Path) -> None:
     assert best <= 0.03 * original.sum()
 
 
+def test_progress_shows_a_bar_on_a_terminal_only() -> None:
+    from archival.export import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, shown in ((io.StringIO(), False), (Terminal(), True)):
+        progress = Progress("pdf", stream=stream)
+        progress.start(3)
+        progress.advance(3)
+        progress.stop()
+        assert ("export pdf" in stream.getvalue() and "3/3" in stream.getvalue()) is shown
+    quiet = Terminal()
+    progress = Progress("pdf", quiet=True, stream=quiet)
+    progress.start(3)
+    progress.stop()
+    assert quiet.getvalue() == ""
+
+
 # -- end to end: a rendered Persian page through ingest and export ------------------------
 
 
@@ -303,6 +323,9 @@ def test_bags_validate_and_hold_what_an_archive_needs(ingested: Path, tmp_path: 
         assert sorted(p.name for p in (data / "originals").iterdir())
         assert list((data / "pdf").iterdir()) and list((data / "alto").iterdir()) and list((data / "text").iterdir())
         assert (data / "identifiers.csv").read_text(encoding="utf-8").startswith("source,page,kind")
+        for alto_file in (data / "alto").iterdir():  # each ALTO names the image its boxes are on
+            name = re.search(r"<fileName>([^<]+)</fileName>", alto_file.read_text(encoding="utf-8"))
+            assert name and (data / name.group(1)).is_file(), alto_file.name
         for prov in (data / "provenance").iterdir():
             record = json.loads(prov.read_text(encoding="utf-8"))
             original = data / "originals" / Path(record["source"]["path"]).name
