@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ocr.types import Word
 
@@ -71,10 +71,10 @@ class Line:
     words: tuple[LineWord, ...]
     rtl: bool
     lang: str  # BCP 47, as ALTO (xsd:language) and hOCR (lang) take it: "fa" or "en"
+    box: tuple[int, int, int, int] = field(init=False, compare=False)  # left, top, width, height
 
-    @property
-    def box(self) -> tuple[int, int, int, int]:
-        return _union(self.words)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "box", _union(self.words))
 
     @property
     def text(self) -> str:
@@ -84,13 +84,15 @@ class Line:
 @dataclass(frozen=True, slots=True)
 class Block:
     lines: tuple[Line, ...]
+    box: tuple[int, int, int, int] = field(init=False, compare=False)
 
-    @property
-    def box(self) -> tuple[int, int, int, int]:
-        return _union([w for line in self.lines for w in line.words])
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "box", _union([w for line in self.lines for w in line.words]))
 
 
 def _union(words: Sequence[LineWord]) -> tuple[int, int, int, int]:
+    if not words:
+        return (0, 0, 0, 0)
     left = min(w.left for w in words)
     top = min(w.top for w in words)
     return left, top, max(w.right for w in words) - left, max(w.bottom for w in words) - top

@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pikepdf
@@ -321,6 +322,7 @@ def _space_ops(word: LineWord, nxt: LineWord, line: Line, baseline: float, size:
 # -- the document -----------------------------------------------------------------------
 
 
+@cache
 def glyphless_font_file() -> bytes:
     """Tesseract's glyphless TrueType font (pdf.ttf beside its models, Apache-2.0)."""
     folder = tessdata_dir()
@@ -383,6 +385,7 @@ def _image_xobject(pdf: pikepdf.Pdf, image: PageImage) -> pikepdf.Stream:
     return stream
 
 
+@cache
 def srgb_profile() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
