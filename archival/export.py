@@ -152,10 +152,11 @@ class Summary:
     pages: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    unit: str = "pages"
 
     def line(self) -> str:
         return (f"{self.fmt}: {self.written} written, {self.skipped} unchanged and skipped, "
-                f"{self.pages} pages, {self.bytes / 1e6:.1f} MB, {self.seconds:.1f} s")
+                f"{self.pages} {self.unit}, {self.bytes / 1e6:.1f} MB, {self.seconds:.1f} s")
 
 
 # -- per-file writers -----------------------------------------------------------------------
@@ -202,7 +203,7 @@ def hocr_document(archive: Path, src: SourceFile) -> bytes:
 # -- the formats -------------------------------------------------------------------------
 
 
-def _per_source(archive: Path, out: Path, fmt: str, progress: Progress, write: Callable[[SourceFile], tuple[str, int, str]],
+def _per_source(archive: Path, out: Path, fmt: str, progress: Progress, write: Callable[[SourceFile], tuple[str, int]],
                 name_of: Callable[[SourceFile], str], salt: str = "") -> Summary:
     summary = Summary(fmt)
     out.mkdir(parents=True, exist_ok=True)
@@ -216,7 +217,7 @@ def _per_source(archive: Path, out: Path, fmt: str, progress: Progress, write: C
             if ledger.complete(name, fingerprint):
                 summary.skipped += 1
             else:
-                written_name, size, _ = write(src)
+                written_name, size = write(src)
                 ledger.record(written_name, fingerprint)
                 summary.written += 1
                 summary.bytes += size
@@ -229,9 +230,9 @@ def _per_source(archive: Path, out: Path, fmt: str, progress: Progress, write: C
 
 
 def export_pdf(archive: Path, out: Path, *, original: bool = False, progress: Progress) -> Summary:
-    def write(src: SourceFile) -> tuple[str, int, str]:
+    def write(src: SourceFile) -> tuple[str, int]:
         name = pdf_name(src)
-        return name, write_source_pdf(archive, src, out / name, original=original), name
+        return name, write_source_pdf(archive, src, out / name, original=original)
 
     return _per_source(archive, out, "pdf", progress, write, pdf_name, salt=f"original={original}|")
 
@@ -240,10 +241,10 @@ def export_hocr(archive: Path, out: Path, *, progress: Progress) -> Summary:
     def name_of(src: SourceFile) -> str:
         return str(src.out_name(".hocr"))
 
-    def write(src: SourceFile) -> tuple[str, int, str]:
+    def write(src: SourceFile) -> tuple[str, int]:
         data = hocr_document(archive, src)
         write_atomic(out / name_of(src), data)
-        return name_of(src), len(data), ""
+        return name_of(src), len(data)
 
     return _per_source(archive, out, "hocr", progress, write, name_of)
 
@@ -251,18 +252,15 @@ def export_hocr(archive: Path, out: Path, *, progress: Progress) -> Summary:
 def export_alto(archive: Path, out: Path, *, progress: Progress) -> Summary:
     """One ALTO file per page, ``<source>.p0001.alto.xml``; a file's pages are one unit of resume."""
 
-    def name_of(src: SourceFile) -> str:
-        return str(src.out_name(".p0001.alto.xml"))  # the first page stands for the file in the ledger
+    def name_of(src: SourceFile) -> str:  # the file's first page stands for it in the ledger
+        return str(src.out_name(f".p{src.pages[0].page:04d}.alto.xml"))
 
-    def write(src: SourceFile) -> tuple[str, int, str]:
+    def write(src: SourceFile) -> tuple[str, int]:
         size = 0
-        first = ""
         for number, data in alto_documents(archive, src):
-            name = str(src.out_name(f".p{number:04d}.alto.xml"))
-            first = first or name
-            write_atomic(out / name, data)
+            write_atomic(out / src.out_name(f".p{number:04d}.alto.xml"), data)
             size += len(data)
-        return name_of(src), size, first
+        return name_of(src), size
 
     return _per_source(archive, out, "alto", progress, write, name_of)
 
@@ -280,7 +278,8 @@ def export_parcels(archive: Path, out: Path, *, progress: Progress) -> Summary:
     geo = out.suffix.lower() in (".geojson", ".json")
     data = (parcels.to_geojson(rows) if geo else parcels.to_csv(rows)).encode("utf-8")
     write_atomic(out, data)
-    return Summary("parcels", written=1, pages=len(rows), bytes=len(data), seconds=time.perf_counter() - started)
+    return Summary("parcels", written=1, pages=len(rows), bytes=len(data), seconds=time.perf_counter() - started,
+                   unit="parcels")
 
 
 def identifiers_csv(db: Any, src: SourceFile) -> list[list[Any]]:
