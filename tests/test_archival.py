@@ -132,6 +132,26 @@ def test_bitonal_images_are_g4_and_render_as_they_were(tmp_path: Path) -> None:
     assert best <= 0.03 * original.sum()
 
 
+@pytest.mark.parametrize(("rotation", "skew"), [(0, 0.0), (90, 1.5), (180, -2.0), (270, 0.8)])
+def test_original_placement_undoes_rotation_deskew_and_rescale(rotation: int, skew: float) -> None:
+    """A dot on an original scan, put through ocr.clean's own turns, deskew and rescale,
+    maps back from the cleaned image onto the dot on the original page."""
+    from archival.pages import StoredPage, original_placement
+    from archival.source import PageRow
+    from ocr.clean import deskew, rescale, rotate_upright
+
+    original = np.full((700, 500), 255, np.uint8)
+    original[100:106, 380:386] = 0  # the dot, at (383, 103) on the original
+    cleaned = rescale(deskew(rotate_upright(original, rotation), skew), 200, 300)
+    ys, xs = np.nonzero(cleaned < 128)
+    row = PageRow(1, 1, "", None, None, 300, False, 200, rotation, skew, "standard", None, None, None, None, None)
+    page = StoredPage(row, [], None, cleaned.shape[1], cleaned.shape[0])
+    s = 72 / 200
+    placement = original_placement(page, orig_w=500, orig_h=700, to_pdf=(s, s, 0.0, 700 * s))
+    x, y = placement.point(float(xs.mean()) + 0.5, float(ys.mean()) + 0.5)
+    assert abs(x - 383 * s) < 2.5 * s and abs(y - (700 - 103) * s) < 2.5 * s
+
+
 def test_progress_shows_a_bar_on_a_terminal_only() -> None:
     from archival.export import Progress
 
