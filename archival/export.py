@@ -21,6 +21,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from itertools import groupby
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -32,7 +33,6 @@ from archival.source import (
     PageRow,
     SourceFile,
     count_pages,
-    dossiers,
     identifiers_of,
     reader,
     run_options,
@@ -308,9 +308,10 @@ def export_bagit(archive: Path, out: Path, *, progress: Progress) -> Summary:
     db = reader(archive)
     try:
         progress.start(count_pages(db))
-        for dossier in list(dossiers(db)):
+        # one cursor, ordered by dossier: a dossier's files are held while its bag is made
+        for dossier, group in groupby(source_files(db), key=lambda src: src.dossier):
             started_pages = summary.pages
-            sources = list(source_files(db, dossier=dossier))
+            sources = list(group)
             pages = sum(len(s.pages) for s in sources)
             name = _safe(dossier) or "no-dossier"
             fingerprint = "|".join(s.fingerprint for s in sources)

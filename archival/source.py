@@ -125,15 +125,6 @@ def count_pages(db: sqlite3.Connection, *, dossier: str | None = None) -> int:
     return int(db.execute("SELECT count(*) FROM pages WHERE state = 'done'").fetchone()[0])
 
 
-def dossiers(db: sqlite3.Connection) -> Iterator[str]:
-    """Dossiers with finished pages, in name order (a cursor: one name at a time)."""
-    for (name,) in db.execute(
-        """SELECT DISTINCT pa.dossier FROM pages p JOIN sources s ON s.sha256 = p.sha256
-           JOIN paths pa ON pa.path = s.first_path WHERE p.state = 'done' ORDER BY pa.dossier"""
-    ):
-        yield name
-
-
 def identifiers_of(db: sqlite3.Connection, page_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """The valid identifiers of these pages, in page order."""
     out: dict[int, list[dict[str, Any]]] = {pid: [] for pid in page_ids}
