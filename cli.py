@@ -352,17 +352,42 @@ def reindex(archive: Path, backend: str, es_url: str, index: str) -> None:
 # -- export and status --------------------------------------------------------------------
 
 
+EXPORT_FORMATS = ("jsonl", "pdf", "hocr", "alto", "bagit", "parcels")
+
+
 @cli.command()
 @archive_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout).")
-def export(archive: Path, fmt: str, output: Any) -> None:
-    """Export one JSON object per page."""
-    from indexer.export import export_pages
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True,
+              help="jsonl: one JSON object per page; pdf: a searchable PDF per source file; hocr: an hOCR "
+                   "file per source file; alto: an ALTO v4 file per page; bagit: a BagIt bag per dossier; "
+                   "parcels: the parcel table (CSV, or GeoJSON when FILE ends in .geojson).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="FILE (jsonl, parcels; jsonl defaults to stdout) or DIR (pdf, hocr, alto, bagit).")
+@click.option("--original", is_flag=True, help="PDF of the original scans instead of the cleaned page images.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+def export(archive: Path, fmt: str, output: Path | None, original: bool, quiet: bool) -> None:
+    """Export pages: JSON lines, searchable PDFs, hOCR, ALTO, BagIt bags or the parcel table.
 
-    with _catalog(archive) as catalog:
-        for obj in export_pages(catalog):
-            output.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    Re-running an export into the same folder skips outputs that are complete and unchanged.
+    """
+    if fmt == "jsonl":
+        if original:
+            raise click.UsageError("--original applies to --format pdf only")
+        from indexer.export import export_pages
+
+        with _catalog(archive) as catalog, click.open_file(str(output or "-"), "w", encoding="utf-8") as out:
+            for obj in export_pages(catalog):
+                out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        return
+    if output is None:
+        raise click.UsageError(f"--format {fmt} needs -o {'FILE' if fmt == 'parcels' else 'DIR'}")
+    if fmt != "parcels" and output.exists() and not output.is_dir():
+        raise click.UsageError(f"-o {output}: --format {fmt} writes a folder, and this is a file")
+    from archival.export import export as run_export
+
+    _catalog(archive).close()  # a usage error when there is no archive
+    summary = run_export(archive, fmt, output, original=original, quiet=quiet)
+    click.echo(summary.line(), err=True)
 
 
 @cli.command()
