@@ -315,6 +315,34 @@ def status(archive: Path, queue_url: str | None) -> None:
                 click.echo(f"  {row['first_path']} p.{row['page']}: {row['error']}")
 
 
+@cli.command()
+@archive_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (anything but 127.0.0.1 opens the archive to the network).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8750, show_default=True, help="Port to listen on.")
+@click.option("--allow-corrections", is_flag=True,
+              help="Open the catalog for writing and let reviewers correct pages (with the token printed at start-up).")
+@click.option("--show-personal-data", is_flag=True, help="Show national IDs in full (masked as 008****948 otherwise).")
+def serve(archive: Path, host: str, port: int, allow_corrections: bool, show_personal_data: bool) -> None:
+    """Serve the web application for planners and reviewers (read-only unless --allow-corrections)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    if not (archive / "catalog.sqlite").exists():
+        raise click.UsageError(f"no archive at {archive} (run `parvandeh ingest PATH --archive {archive}` first)")
+    app = create_app(archive, allow_corrections=allow_corrections, show_personal_data=show_personal_data)
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    click.echo(f"parvandeh: serving {archive} at {url}/ ({'corrections allowed' if allow_corrections else 'read-only'}"
+               f"{', personal data shown' if show_personal_data else ''}); Ctrl-C stops")
+    if app.state.token:
+        click.echo(f"corrections token: {app.state.token}")
+        click.echo(f"review screen:     {url}/review?token={app.state.token}")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: anyone who can reach this address can read the archive", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
 def main() -> None:
     """Entry point: run the group and map any failure to its exit code in one place."""
     verbose = "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:]
