@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import os
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -63,16 +65,23 @@ def _cache_dir() -> Path:
 
 def create_app(
     archive: Path, *, allow_corrections: bool = False, show_personal_data: bool = False,
-    token: str | None = None, cache_dir: Path | None = None,
+    token: str | None = None, cache_dir: Path | None = None, page_size: int = PAGE_SIZE,
 ) -> FastAPI:
     """The application over one archive (its catalog must exist: `ArchiveMissing` otherwise).
 
     `token`: what a correction must present (made up when corrections are allowed and
-    none is given; read it back from `app.state.token`).
+    none is given; read it back from `app.state.token`). `cache_dir`: where thumbnails
+    are kept (`$PARVANDEH_CACHE/web-thumbnails` by default). `page_size`: hits per page of
+    results on the search screen.
     """
     reader = ArchiveReader(archive, writable=allow_corrections, show_personal_data=show_personal_data)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        reader.close()
+
     app = FastAPI(
-        title="parvandeh", version="0.1.0",
+        title="parvandeh", version="0.1.0", lifespan=lifespan,
         description="Search a planning-dossier archive; every screen's data as JSON.",
         docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
     )
@@ -88,6 +97,7 @@ def create_app(
         show_personal_data=show_personal_data, max_query=MAX_QUERY, max_filter=MAX_FILTER,
     )
     app.state.templates = templates
+    app.state.page_size = page_size
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.middleware("http")
@@ -98,10 +108,6 @@ def create_app(
         if request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "public, max-age=3600")
         return response
-
-    @app.on_event("shutdown")
-    def close_reader() -> None:
-        reader.close()
 
     _errors(app, templates)
     _pages(app, templates, reader)
@@ -187,9 +193,10 @@ def _pages(app: FastAPI, templates: Jinja2Templates, reader: ArchiveReader) -> N
         status = 200
         if not form.empty:
             try:
-                query = form.query(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+                size = app.state.page_size
+                query = form.query(limit=size, offset=(number - 1) * size)
                 result = reader.search(query)
-                context.update(result=result, query=query, **_paging(result, number))
+                context.update(result=result, query=query, **_paging(result, number, size))
             except BadInput as e:
                 context["error"], context["error_field"], status = str(e), e.field, 400
         elif "q" in request.query_params:
@@ -216,12 +223,13 @@ def _pages(app: FastAPI, templates: Jinja2Templates, reader: ArchiveReader) -> N
                                           "dossier_count": len({c["dossier"] for c in cards})})
 
 
-def _paging(result: Any, number: int) -> dict[str, Any]:
+def _paging(result: Any, number: int, size: int) -> dict[str, Any]:
+    """Where this page of results sits; grouped results know only whether more follow."""
     if result.dossiers is not None:
-        last = number + 1 if len(result.dossiers) >= PAGE_SIZE else number
+        last = number + 1 if len(result.dossiers) >= size else number
     else:
-        last = min(MAX_PAGES, max(1, math.ceil(result.total / PAGE_SIZE)))
-    return {"first_number": (number - 1) * PAGE_SIZE + 1, "last_page": last,
+        last = min(MAX_PAGES, max(1, math.ceil(result.total / size)))
+    return {"first_number": (number - 1) * size + 1, "last_page": last,
             "previous_page": number - 1 if number > 1 else None,
             "next_page": number + 1 if number < last else None}
 
