@@ -340,7 +340,10 @@ def serve(archive: Path, host: str, port: int, allow_corrections: bool, show_per
         click.echo(f"review screen:     {url}/review?token={app.state.token}")
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: anyone who can reach this address can read the archive", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        app.state.reader.close()
 
 
 def main() -> None:

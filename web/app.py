@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 import os
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -75,22 +73,17 @@ def create_app(
     results on the search screen.
     """
     reader = ArchiveReader(archive, writable=allow_corrections, show_personal_data=show_personal_data)
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        reader.close()
-
     app = FastAPI(
-        title="parvandeh", version="0.1.0", lifespan=lifespan,
+        title="parvandeh", version="0.1.0",
         description="Search a planning-dossier archive; every screen's data as JSON.",
         docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
     )
-    app.state.reader = reader
+    app.state.reader = reader  # closed by whoever made the app (one app may serve many clients)
     app.state.allow_corrections = allow_corrections
     app.state.token = (token or secrets.token_urlsafe(18)) if allow_corrections else None
     app.state.thumbs = cache_dir or _cache_dir()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters.update(fa=views.fa, jalali=views.jalali, snippet=views.snippet_html)
+    templates.env.filters.update(fa=views.fa, jalali=views.jalali, snippet=views.snippet_html, shown=views.text_html)
     templates.env.globals.update(
         page_url=views.page_url, parcel_url=views.parcel_url, search_url=views.search_url,
         labels=LABELS, kinds=IDENTIFIER_KINDS, allow_corrections=allow_corrections,

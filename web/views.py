@@ -16,6 +16,8 @@ from web.archive import ArchiveReader, NotFound, PageInfo, image_size
 from web.images import version
 
 _WORD = re.compile(r"\S+")
+#: A masked national id (`008****948`, `۰۰۸-****-۹۴۸`, `******`) inside shown text.
+_MASKED = re.compile(r"(?:\d[\d\-*]*)?\*{2,}(?:[\d\-*]*\d)?")
 
 
 def fa(value: object) -> str:
@@ -27,10 +29,21 @@ def jalali(iso: str | None) -> str:
     return iso_to_jalali(iso, persian_digits=True) or "بی‌تاریخ"
 
 
+def isolate_masked(escaped: str) -> str:
+    """Masked national ids in escaped text isolated left to right: inside a right-to-left
+    line the bidi algorithm would otherwise show `008****948` as `948****008`."""
+    return _MASKED.sub(lambda m: f'<bdi dir="ltr" class="masked">{m.group()}</bdi>', escaped)
+
+
+def text_html(text: str) -> str:
+    """Any shown text (an identifier as written, say) as safe HTML, masks isolated."""
+    return isolate_masked(html.escape(text, quote=False))
+
+
 def snippet_html(snippet: str) -> str:
     """A search snippet (page text with `<mark>` around matched words) as safe HTML: the
     text escaped, only the marks put back."""
-    escaped = html.escape(snippet, quote=False)
+    escaped = isolate_masked(html.escape(snippet, quote=False))
     return escaped.replace(html.escape(MARK_OPEN), "<mark>").replace(html.escape(MARK_CLOSE), "</mark>")
 
 
@@ -38,12 +51,12 @@ def marked_text_html(text: str, query: SearchQuery) -> str:
     """A page's whole text as safe HTML, the words the query matches marked, lines kept."""
     shown = display(text)
     if not query.clauses:
-        return html.escape(shown, quote=False)
+        return isolate_masked(html.escape(shown, quote=False))
     matches = matcher(query)
     out, at = [], 0
     for m in _WORD.finditer(shown):
         out.append(html.escape(shown[at : m.start()], quote=False))
-        word = html.escape(m.group(), quote=False)
+        word = isolate_masked(html.escape(m.group(), quote=False))
         out.append(f"<mark>{word}</mark>" if matches(m.group()) else word)
         at = m.end()
     out.append(html.escape(shown[at:], quote=False))
