@@ -105,7 +105,7 @@ def test_a_planner_finds_a_persian_phrase_and_sees_it_boxed_on_the_page(server: 
     shot_path = artefact("web-page-viewer.png")
     page.screenshot(path=str(shot_path))
     shot = Image.open(BytesIO(shot_path.read_bytes()))
-    assert 0 <= first["y"] and first["y"] + first["height"] <= shot.height, "the first hit is scrolled into view"
+    assert first["y"] >= 0 and first["y"] + first["height"] <= shot.height, "the first hit is scrolled into view"
     drawn = _border_pixels(shot, first)
     page.evaluate("document.querySelector('svg.overlay').style.display = 'none'")
     bare = _border_pixels(Image.open(BytesIO(page.screenshot())), first)
