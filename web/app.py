@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import assets
 from indexer.identifiers import IdentifierError, canonical_query
 from indexer.query import SearchQuery
-from web import images, views
+from web import images, review, views
 from web.archive import MAX_PAGE, ArchiveReader, NotFound
 from web.forms import (
     IDENTIFIER_KINDS,
@@ -106,10 +106,7 @@ def create_app(
     _pages(app, templates, reader)
     _api(app, reader)
     _files(app, reader)
-    if allow_corrections:
-        from web.review import install
-
-        install(app, templates, reader)
+    review.install(app, templates, reader)  # its routes refuse every write unless corrections are allowed
     return app
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from PIL import Image
 
-from indexer.catalog import Catalog, open_reader
+from indexer.catalog import SCHEMA, Catalog, open_reader
 from indexer.identifiers import clean_text, mask_national_id, mask_personal, national_id_valid
 from indexer.query import SearchQuery
 from indexer.search import SearchResult, SqliteSearch, matcher
@@ -30,6 +30,9 @@ from ocr.types import Word
 from pipeline.store import read_words
 
 SHA_RE = re.compile(r"[0-9a-f]{64}")
+_TABLES = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \(\n(.*?)\n\);", re.S)
+#: Catalog tables newer than some archives (`ReadOnlyCatalog._stand_in_tables`).
+_LATER_TABLES = ("corrections", "page_reviews", "identifier_reviews")
 #: Page numbers a request may name (a source of more pages is not a scan).
 MAX_PAGE = 100_000
 
@@ -77,6 +80,15 @@ class ReadOnlyCatalog(Catalog):
     def __init__(self, path: Path) -> None:  # noqa: D107 - no schema migration: it would write
         self.path = Path(path)
         self.db = open_reader(self.path)
+        self._stand_in_tables()
+
+    def _stand_in_tables(self) -> None:
+        """Empty temporary twins of the catalog tables an older archive lacks (the review
+        tables came later): the reading queries join them, and nothing is written."""
+        have = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for name, body in _TABLES.findall(SCHEMA):
+            if name in _LATER_TABLES and name not in have:
+                self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({body})")
 
 
 def valid_sha(value: str) -> bool:
@@ -125,7 +137,7 @@ class ArchiveReader:
             raise ArchiveMissing(f"no archive at {archive} (run `parvandeh ingest PATH --archive {archive}` first)")
         self.writable = writable
         self.show_personal_data = show_personal_data
-        self.catalog: Catalog = Catalog(path) if writable else ReadOnlyCatalog(path)
+        self.catalog: Catalog = Catalog(path, any_thread=True) if writable else ReadOnlyCatalog(path)
         self._search = SqliteSearch(self.catalog)
         self._lock = threading.RLock()
 
