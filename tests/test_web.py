@@ -235,7 +235,7 @@ def test_parcel_view_lists_every_page_oldest_first_with_thumbnails(client: TestC
     dates = [m["date"] for m in api["mentions"]]
     assert dates == sorted(dates)
     html = client.get("/parcel/۱۸۲/۷۲۷۲").text  # Persian digits in the address too
-    thumbs = re.findall(r'<img src="(/thumb/[0-9a-f]{64}/\d+\?w=240&amp;v=\w+)"', html)
+    thumbs = re.findall(r'<img src="(/thumb/[0-9a-f]{64}/\d+\?w=240&amp;v=[\w-]+)"', html)
     assert len(thumbs) == len({(m["sha256"], m["page"]) for m in api["mentions"]})
     assert client.get(thumbs[0].replace("&amp;", "&")).status_code == 200
     assert "۱۸۲/۷۲۷۲" in html
@@ -360,3 +360,32 @@ def test_a_missing_archive_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--archive", str(tmp_path / "nothing")])
     assert result.exit_code == 2 and "no archive" in result.output
     assert not (tmp_path / "nothing").exists()
+
+
+def test_national_ids_are_painted_over_on_the_page_image(client: TestClient, shown: TestClient,
+                                                        ingested: Path) -> None:
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    sha = _owner_page(client)["sha256"]
+    db = sqlite3.connect(ingested / "catalog.sqlite")
+    image_rel, = db.execute("SELECT image FROM pages WHERE sha256 = ? AND page = 1", (sha,)).fetchone()
+    boxes = [json.loads(b) for (b,) in db.execute(
+        "SELECT i.box FROM identifiers i JOIN pages p ON p.id = i.page_id "
+        "WHERE p.sha256 = ? AND p.page = 1 AND i.kind = 'national_id' AND i.box IS NOT NULL", (sha,))]
+    db.close()
+    assert boxes
+    raw = shown.get(shown.get(f"/api/page/{sha}/1").json()["image"])
+    assert raw.content == (ingested / image_rel).read_bytes()  # shown as stored
+    masked_view = client.get(f"/api/page/{sha}/1").json()
+    assert masked_view["image"] != shown.get(f"/api/page/{sha}/1").json()["image"]  # its own cache key
+    stored = np.asarray(Image.open(BytesIO(raw.content)).convert("L"), dtype=float)
+    masked = np.asarray(Image.open(BytesIO(client.get(masked_view["image"]).content)).convert("L"), dtype=float)
+    outside = np.ones(stored.shape, dtype=bool)
+    for left, top, width, height in boxes:
+        region = (slice(top, top + height), slice(left, left + width))
+        assert stored[region].mean() > 100 and masked[region].max() < 40  # ink on paper, then black
+        outside[top - 8 : top + height + 8, left - 8 : left + width + 8] = False
+    assert np.abs(stored - masked)[outside].mean() < 2  # the rest of the page unchanged

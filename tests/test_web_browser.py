@@ -4,10 +4,12 @@ image, in the DOM and in the pixels of a screenshot kept under test-artefacts/."
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -30,10 +32,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(ingested: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """uvicorn on 127.0.0.1 in a thread of this process, stopped after the module."""
-    app = create_app(ingested, cache_dir=tmp_path_factory.mktemp("thumbs"))
+@contextmanager
+def _serving(app: Any) -> Iterator[str]:
+    """uvicorn on 127.0.0.1 in a thread of this process, stopped on leaving."""
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=srv.run, name="uvicorn-test", daemon=True)
@@ -48,6 +49,13 @@ def server(ingested: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     finally:
         srv.should_exit = True
         thread.join(10)
+        app.state.reader.close()
+
+
+@pytest.fixture(scope="module")
+def server(ingested: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _serving(create_app(ingested, cache_dir=tmp_path_factory.mktemp("thumbs"))) as base:
+        yield base
 
 
 def _near(pixel: tuple[int, ...], colour: tuple[int, int, int], tolerance: int = 60) -> bool:
@@ -141,3 +149,30 @@ def test_the_parcel_view_shows_thumbnails(server: str, page: Any) -> None:
     widths = page.evaluate("[...document.querySelectorAll('.card img')].map(i => i.naturalWidth)")
     assert all(w == 240 for w in widths)
     page.screenshot(path=str(artefact("web-parcel.png")))
+
+
+def test_a_reviewer_corrects_a_word_and_search_finds_it(ingested: Path, tmp_path: Path, page: Any) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(ingested, archive)
+    app = create_app(archive, allow_corrections=True, token="t0k3n", cache_dir=tmp_path / "thumbs")
+    with _serving(app) as base:
+        page.goto(base + "/review?token=t0k3n")  # the link `parvandeh serve` prints
+        assert page.url == base + "/review"
+        page.locator(".queue a.open").first.click()
+        page.wait_for_selector("#word-form")
+        assert page.locator("svg.overlay rect.weak-box").count() >= 1  # the unsure words, boxed
+        word = page.evaluate(
+            "(document.querySelector('.ocr-text').textContent.match(/[\u0600-\u06ff]{5,}/) || [''])[0]")
+        assert word
+        page.fill("#word-form input[name=old]", word)
+        page.fill("#word-form input[name=new]", "پروانه‌نامچه")
+        page.fill("#word-form input[name=by]", "مریم")
+        page.click("#word-form button[type=submit]")
+        page.wait_for_load_state()
+        page.screenshot(path=str(artefact("web-review.png")))
+        assert page.locator("p.ok[role=status]").count() == 1, page.locator("main").inner_text()[:500]
+        page.screenshot(path=str(artefact("web-review.png")))
+        page.click("p.ok a")
+        page.wait_for_selector(".hit")
+        assert page.locator(".hit").count() == 1
+        assert page.locator(".hit .snippet mark").first.inner_text() == "پروانه‌نامچه"

@@ -89,6 +89,9 @@ def test_the_start_up_link_keeps_the_token_in_a_strict_cookie(client: TestClient
     evil = client.post(f"/review/{page['sha256']}/1", data={"target": "reviewed"},
                        headers={"Origin": "http://evil.example"}, follow_redirects=False)
     assert evil.status_code == 403
+    hidden = client.post(f"/review/{page['sha256']}/1", data={"target": "reviewed"}, headers={"Origin": "null"},
+                         follow_redirects=False)
+    assert hidden.status_code == 403
 
 
 def test_the_queue_is_what_review_json_prints(client: TestClient, writable: tuple[Any, Path]) -> None:

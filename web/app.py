@@ -45,7 +45,9 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "object-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin: our own form posts carry their Origin (no-referrer sends "null"), which
+    # the review screen checks; other sites are told nothing, not even the query.
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
 
@@ -281,7 +283,8 @@ def _files(app: FastAPI, reader: ArchiveReader) -> None:
              response_class=Response)
     def image(request: Request, sha256: Sha, page: PageNo) -> Response:
         info = reader.page(sha256, page)
-        return images.page_image(request, reader.file_in_archive(info.image))
+        cache = app.state.thumbs / sha256[:2] / sha256 / f"p{page:04d}"
+        return images.page_image(request, reader.file_in_archive(info.image), reader.personal_boxes(info), cache)
 
     @app.get("/thumb/{sha256}/{page}", tags=["files"], summary="A thumbnail of the page image",
              response_class=Response)
@@ -290,7 +293,8 @@ def _files(app: FastAPI, reader: ArchiveReader) -> None:
         info = reader.page(sha256, page)
         width = min(images.THUMB_WIDTHS, key=lambda t: abs(t - w))
         cache = app.state.thumbs / sha256[:2] / sha256 / f"p{page:04d}"
-        return images.thumbnail(request, reader.file_in_archive(info.image), cache, width)
+        return images.thumbnail(request, reader.file_in_archive(info.image), reader.personal_boxes(info), cache,
+                                width)
 
     @app.get("/original/{sha256}", tags=["files"], summary="The original scan, by its SHA-256",
              response_class=Response)

@@ -209,6 +209,19 @@ class ArchiveReader:
             out.append(item)
         return out
 
+    def personal_boxes(self, info: PageInfo) -> list[tuple[int, int, int, int]]:
+        """Where national ids are on the page image (their identifiers' boxes, and words
+        that `mask_shown` would mask), to paint over; none when personal data is shown."""
+        if self.show_personal_data or info.state != "done":
+            return []
+        boxes = [tuple(b["box"]) for b in self.identifier_boxes(info.page_id) if b["kind"] == "national_id"]
+        try:
+            words = self.words(info)
+        except (NotFound, OSError, ValueError):
+            words = []
+        boxes += [w.box for w in words if w.width > 0 and w.height > 0 and mask_shown(w.text) != w.text]
+        return sorted(set(boxes))  # type: ignore[arg-type]
+
     def file_in_archive(self, rel: str | None) -> Path:
         """A catalog-named file under the archive's pages/ folder, or NotFound."""
         if not rel:

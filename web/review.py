@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from typing import Annotated, Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import Body, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -78,7 +78,7 @@ def install(app: FastAPI, templates: Jinja2Templates, reader: ArchiveReader) -> 
         if not secrets.compare_digest(given.encode(), str(app.state.token).encode()):
             raise Forbidden(403, "wrong token")
         origin = request.headers.get("origin")
-        if form and origin and urlsplit(origin).netloc != request.url.netloc:
+        if form and origin and (origin == "null" or urlsplit(origin).netloc != request.url.netloc):
             raise Forbidden(403, "a correction must come from this server's own pages")
 
     @app.exception_handler(Forbidden)
@@ -144,7 +144,7 @@ def install(app: FastAPI, templates: Jinja2Templates, reader: ArchiveReader) -> 
         return templates.TemplateResponse(request, "review_page.html", {
             "view": view, "text_html": views.marked_text_html(view["text"], query), "weak": _weak_boxes(reader, info),
             "history": history, "review_status": state.status if state else None, "done": done[:MAX_QUERY],
-            "q": q[:MAX_QUERY], "identifier_kinds": IDENTIFIER_KINDS, "reviewer": request.cookies.get("parvandeh_by", ""),
+            "q": q[:MAX_QUERY], "identifier_kinds": IDENTIFIER_KINDS, "reviewer": unquote(request.cookies.get("parvandeh_by", ""))[:100],
         })
 
     @app.post("/review/{sha256}/{page}", include_in_schema=False)

@@ -13,7 +13,7 @@ from indexer.normalize import display, to_persian_digits
 from indexer.query import SearchQuery
 from indexer.search import MARK_CLOSE, MARK_OPEN, matcher
 from web.archive import ArchiveReader, NotFound, PageInfo, image_size
-from web.images import version
+from web.images import shown_version
 
 _WORD = re.compile(r"\S+")
 #: A masked national id (`008****948`, `۰۰۸-****-۹۴۸`, `******`) inside shown text.
@@ -83,7 +83,7 @@ def image_urls(reader: ArchiveReader, info: PageInfo) -> dict[str, Any]:
         path = reader.file_in_archive(info.image)
     except NotFound:
         return {"image": None, "thumbnail": None, "width": None, "height": None}
-    v = version(path)
+    v = shown_version(path, reader.personal_boxes(info))
     width, height = image_size(path)
     return {
         "image": f"/image/{info.sha256}/{info.page}?v={v}",
