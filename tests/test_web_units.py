@@ -4,6 +4,9 @@ reads its flags."""
 
 from __future__ import annotations
 
+from io import BytesIO
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,3 +69,55 @@ def test_search_fields_read_as_the_cli_reads_its_flags() -> None:
         SearchForm(q="کرج", date_to="۱۳۸۴/۱۳/۴۰").query(limit=20, offset=0)
     assert bad.value.field == "date_to"
     assert SearchForm(q="  ").empty and not SearchForm(dossier="karaj").empty
+
+
+def _old_archive(root: Path) -> tuple[Path, str]:
+    """A one-page archive written without OCR, then stripped of the review tables (an
+    archive made before they existed)."""
+    import sqlite3
+
+    from PIL import Image
+
+    from indexer.catalog import Catalog, PageRecord
+    from ocr.types import Word
+    from pipeline.store import write_image, write_words
+
+    archive, sha = root / "archive", "ab" * 32
+    buf = BytesIO()
+    Image.new("L", (400, 200), 255).save(buf, format="PNG")
+    image = write_image(archive, sha, 1, buf.getvalue(), "png")
+    words = write_words(archive, sha, 1, [Word("شهرداري", 91.0, 300, 20, 80, 30), Word("كرج", 88.0, 220, 20, 60, 30)])
+    with Catalog(archive / "catalog.sqlite") as catalog:
+        catalog.record_path(path="/scans/k/a.png", display="k/a.png", dossier="k", sha256=sha, size=1, mtime_ns=1)
+        catalog.add_source(sha256=sha, kind="png", size=1, dpis=[300], first_path="/scans/k/a.png")
+        catalog.record_page(PageRecord(sha, 1, "شهرداري كرج", 90.0, 2, 0, 300, False, 0, 0.0, "standard", 1.0,
+                                       image=image, wordfile=words), run_id=1)
+    db = sqlite3.connect(archive / "catalog.sqlite")
+    for table in ("identifier_reviews", "page_reviews", "corrections"):
+        db.execute(f"DROP TABLE {table}")
+    db.commit()
+    db.close()
+    return archive, sha
+
+
+def test_a_read_only_server_reads_an_archive_older_than_the_review_tables(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    archive, sha = _old_archive(tmp_path)
+    app = create_app(archive, cache_dir=tmp_path / "thumbs")
+    try:
+        client = TestClient(app, raise_server_exceptions=False)
+        view = client.get(f"/api/page/{sha}/1", params={"q": "کرج"})
+        assert view.status_code == 200, view.text
+        assert view.json()["hits"] == [[220, 20, 60, 30]]  # ك on the page, ک typed
+        assert client.get(f"/page/{sha}/1", params={"q": "شهرداری"}).text.count('class="hit-box"') == 1
+        assert client.get("/api/search", params={"q": "کرج"}).json()["total"] == 1
+        assert client.get(f"/thumb/{sha}/1").status_code == 200
+    finally:
+        app.state.reader.close()
+    import sqlite3
+
+    tables = {r[0] for r in sqlite3.connect(archive / "catalog.sqlite").execute("SELECT name FROM sqlite_master")}
+    assert "page_reviews" not in tables  # nothing was written to the archive
