@@ -217,3 +217,45 @@ def test_corrections_of_pages_that_are_not_there_are_404(client: TestClient) -> 
         assert response.status_code == 404, (url, response.status_code)
     client.cookies.set("parvandeh_token", TOKEN)
     assert client.get("/review/" + "0" * 64 + "/1").status_code == 404
+
+
+def test_serve_prints_the_token_and_listens_on_loopback(ingested: Path, tmp_path: Path) -> None:
+    """`parvandeh serve --allow-corrections` in its own process: the token it prints is the
+    one corrections need, and it answers on 127.0.0.1."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    archive = tmp_path / "archive"
+    shutil.copytree(ingested, archive)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = Path(sys.executable).with_name("parvandeh")
+    proc = subprocess.Popen([str(exe), "serve", "--archive", str(archive), "--port", str(port), "--allow-corrections"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PARVANDEH_CACHE": str(tmp_path / "cache")})
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
+        assert "127.0.0.1" in lines[0] and "corrections allowed" in lines[0], lines
+        token = lines[1].split(":", 1)[1].strip()
+        assert len(token) >= 20 and f"/review?token={token}" in lines[2]
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(base + "/openapi.json", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert httpx.get(base + "/api/review/queue").status_code == 401
+        assert httpx.get(base + "/api/review/queue", headers={"X-Parvandeh-Token": token}).status_code == 200
+        with httpx.Client(base_url=base) as browser_like:
+            assert browser_like.post("/review/login", data={"token": token}, follow_redirects=True).status_code == 200
+            assert browser_like.get("/review").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
