@@ -4,9 +4,25 @@
   var figure = document.getElementById("figure");
   if (figure) {
     var zoom = 100;
+    var zoomer = document.getElementById("zoomer");
+    var img = document.getElementById("page-image");
+    var firstHit = figure.querySelector(".hit-box");
+    // keep the first hit in view, or the page's right edge (where Persian lines start)
+    var centre = function () {
+      if (!zoomer || !img) return;
+      var w = Number(img.getAttribute("width")) || 1;
+      var h = Number(img.getAttribute("height")) || 1;
+      var x = firstHit ? Number(firstHit.getAttribute("x")) / w * img.clientWidth : img.clientWidth;
+      zoomer.scrollLeft = Math.max(0, x - zoomer.clientWidth / 2);
+      if (firstHit) {
+        var y = Number(firstHit.getAttribute("y")) / h * img.clientHeight;
+        zoomer.scrollTop = Math.max(0, y - zoomer.clientHeight / 3);
+      }
+    };
     var apply = function () {
       figure.style.width = zoom + "%";
       figure.dataset.zoom = String(zoom);
+      centre();
     };
     document.querySelectorAll("[data-zoom]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -17,17 +33,8 @@
         apply();
       });
     });
-    var firstHit = figure.querySelector(".hit-box");
-    var zoomer = document.getElementById("zoomer");
-    if (firstHit && zoomer) {
-      // bring the first hit into view inside the scrolling frame
-      var img = document.getElementById("page-image");
-      var show = function () {
-        var h = Number(img.getAttribute("height")) || 1;
-        var y = Number(firstHit.getAttribute("y")) / h * img.clientHeight;
-        zoomer.scrollTop = Math.max(0, y - zoomer.clientHeight / 3);
-      };
-      if (img.complete) show(); else img.addEventListener("load", show);
+    if (firstHit && img) {  // bring the first hit into view inside the scrolling frame
+      if (img.complete) centre(); else img.addEventListener("load", centre);
     }
   }
   document.querySelectorAll(".ident[data-kind]").forEach(function (item) {
