@@ -92,6 +92,11 @@ def test_search_page_is_right_to_left_persian_with_the_shipped_font(client: Test
     assert 'url("/fonts/Vazirmatn-Regular.woff2")' in css
     font = client.get("/fonts/Vazirmatn-Regular.woff2")
     assert font.status_code == 200 and font.content[:4] == b"wOF2"
+    assert "immutable" in font.headers["cache-control"]
+    assert client.get("/fonts/Vazirmatn-Bold.woff2").status_code == 200
+    assert client.get("/static/app.js").status_code == 200
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     total = client.get("/api/search", params={"q": "پروانه ساختمانی"}).json()["total"]
     assert f"{fold_digits(str(total))} صفحه یافت شد" in fold_digits(html)
     assert "<mark>پروانه</mark>" in html or "<mark>پروانه:</mark>" in html
