@@ -279,3 +279,16 @@ def test_cli_correct_review_and_import(catalog: Catalog, tmp_path: Path) -> None
     out = runner.invoke(cli, ["correct", "karaj-12/scan_01.pdf", "1", "--identifier", "plaque", "1/1", "2/2",
                               "--archive", str(archive)])
     assert out.exit_code == 2 and "no plaque" in out.output
+
+
+def test_reindex_to_elasticsearch_reads_the_corrections(catalog: Catalog) -> None:
+    """`reindex` builds its documents from the catalog: the corrected text and identifiers."""
+    from indexer.elastic import _bulk_actions
+
+    correct_text(catalog, page_id(catalog, SHA_A), CORRECTED_A, by="maryam")
+    correct_identifier(catalog, page_id(catalog, SHA_C), "plaque", "45/123", "45/125", by="maryam")
+    docs = {a["_source"]["source"]: a["_source"] for a in _bulk_actions(catalog, "parvandeh-test", 500)}
+    a = docs["karaj-12/scan_01.pdf"]
+    assert "تخریب" in a["display"] and "تحریب" not in a["display"]
+    assert "تخریب" in a["text"].split() and "تحریب" not in a["text"].split()
+    assert docs["karaj-12/summary.jpg"]["ids"] == {"plaque": ["45/125"]}
