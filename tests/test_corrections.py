@@ -292,3 +292,16 @@ def test_reindex_to_elasticsearch_reads_the_corrections(catalog: Catalog) -> Non
     assert "تخریب" in a["display"] and "تحریب" not in a["display"]
     assert "تخریب" in a["text"].split() and "تحریب" not in a["text"].split()
     assert docs["karaj-12/summary.jpg"]["ids"] == {"plaque": ["45/125"]}
+
+
+def test_a_page_accepted_as_read_comes_back_when_the_ocr_changes(catalog: Catalog) -> None:
+    pid = page_id(catalog, SHA_B)
+    mark_reviewed(catalog, pid, by="reza", reason="reads right")
+    assert queue_length(catalog) == 2 and reviews_for(catalog, [pid])[pid].status == "reviewed"
+    catalog.requeue_page(SHA_B, 1)
+    catalog.record_page(record(SHA_B, TEXT_B + "\nرونوشت", 80.0, [plaque("45/123")]), run_id=2)
+    review = reviews_for(catalog, [pid])[pid]
+    assert (review.status, review.note) == ("needs_review", "the OCR text changed since the page was reviewed")
+    assert hits(catalog, "رونوشت") == ["karaj-12/scan_02.tif"]  # no text correction: the new reading is shown
+    mark_reviewed(catalog, pid, by="reza")
+    assert reviews_for(catalog, [pid])[pid].status == "reviewed"
