@@ -96,9 +96,9 @@ class PageRow:
         return self.review if self.state == "done" and self.review else self.state
 
     def weak(self, threshold: float) -> bool:
-        """Worth a reviewer's look: below the threshold, flagged identifiers, or OCR
-        changed under a correction."""
-        if self.state != "done":
+        """Worth a reviewer's look: not yet corrected or reviewed, and below the threshold
+        or with flagged identifiers; or the OCR changed under a correction."""
+        if self.state != "done" or self.review in ("corrected", "reviewed"):
             return False
         return (
             (self.confidence is not None and self.confidence < threshold)
