@@ -76,6 +76,30 @@ def build_catalog(path: Path, pages: int, seed: int) -> Path:
     return path
 
 
+def open_in_browser(paths: list[Path]) -> list[tuple[str, float]]:
+    """Milliseconds for headless Chromium (Debian's) to load each file from disk; empty
+    when chromium or playwright is missing."""
+    chromium = shutil.which("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return []
+    if chromium is None:
+        return []
+    from tests.browser import CHROMIUM_ARGS
+
+    out = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        for path in paths:
+            t = time.perf_counter()
+            page.goto(path.as_uri(), wait_until="load")
+            out.append((f"{path.parent.name}/{path.name}", (time.perf_counter() - t) * 1000))
+        browser.close()
+    return out
+
+
 def run(pages: int, seed: int) -> None:
     catalog_path = OUT / f"qa-catalog-{pages}-{seed}" / "catalog.sqlite"
     catalog_path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,6 +128,9 @@ def run(pages: int, seed: int) -> None:
               f"{result.summary['detailed_pages']} detail pages (no images in this catalog)")
         print(f"  peer export --format jsonl: {export_s:.1f} s, {len(sink.getvalue().encode()) / 1e6:.1f} MB; "
               f"report/export time {seconds / export_s:.2f}x")
+        opened = open_in_browser([out / "index.html", lists[-1] if lists else out / "index.html"])
+        if opened:
+            print("  chromium: " + ", ".join(f"{name} loaded in {ms:.0f} ms" for name, ms in opened))
         print(f"  target: 100,000 pages < 60 s: {'met' if pages < 100_000 or seconds < 60 else 'NOT met'}; "
               f"first page < 1 MB: {'met' if result.first_page_bytes < 1e6 else 'NOT met'}")
     shutil.rmtree(archive / "reports", ignore_errors=True)
