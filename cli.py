@@ -443,6 +443,41 @@ def correct(source: str | None, page: int | None, archive: Path, text_file: Path
         raise click.UsageError(str(e)) from e
 
 
+@cli.command()
+@archive_option
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the report (default: ARCHIVE/reports/latest).")
+@click.option("--dossier", help="Only pages of this dossier.")
+@click.option("--since", type=click.IntRange(min=1), metavar="RUN",
+              help="Only pages written by ingest run RUN or later (`status` shows the last run).")
+@click.option("--below", type=click.FloatRange(0, 100), metavar="N",
+              help="Confidence threshold for weak pages (default 80); given, lists and pages.csv hold only weak pages.")
+@click.option("--details", type=click.IntRange(min=0), default=500, show_default=True,
+              help="Weak pages given a page of their own (image, boxes, text), riskiest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def report(archive: Path, output: Path | None, dossier: str | None, since: int | None, below: float | None,
+           details: int, as_json: bool) -> None:
+    """QA confidence report: DIR/index.html (static; open it from disk) and DIR/pages.csv."""
+    from qa.report import ReportError, ReportOptions, build_report
+
+    _catalog(archive).close()  # a usage error when there is no archive
+    options = ReportOptions(archive=archive, output=output or archive / "reports" / "latest", dossier=dossier,
+                            since=since, below=below, details=details)
+    try:
+        result = build_report(options)
+    except ReportError as e:
+        raise click.UsageError(str(e)) from e
+    if as_json:
+        click.echo(json.dumps(result.summary, ensure_ascii=False))
+        return
+    s = result.summary
+    mean = "-" if s["mean_confidence"] is None else f"{s['mean_confidence']:.1f}"
+    click.echo(f"{s['pages']} page(s): mean confidence {mean}, {s['below_threshold']} below {s['threshold']:g}, "
+               f"{s['weak_pages']} weak, {s['failed']} failed, {len(s['quarantined'])} quarantined file(s)")
+    click.echo(f"report: {result.output / 'index.html'} ({result.files} files, {result.bytes / 1e6:.1f} MB, "
+               f"{result.seconds:.1f} s); pages.csv beside it")
+
+
 def main() -> None:
     """Entry point: run the group and map any failure to its exit code in one place."""
     verbose = "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:]

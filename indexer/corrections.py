@@ -294,10 +294,12 @@ def mark_reviewed(catalog: Catalog, page_id: int, *, by: str | None = None, reas
         correction = _log(catalog, page_id, "reviewed", None, None, None, by, reason)
         current = _page_text(catalog, page_id)
         if _ensure_review(catalog, page_id, current, by=correction.by, at=correction.at, status=REVIEWED):
+            made = catalog.db.execute(
+                "SELECT count(*) FROM corrections WHERE page_id = ? AND target != 'reviewed'", (page_id,)
+            ).fetchone()[0]
             catalog.db.execute(
-                "UPDATE page_reviews SET status = CASE WHEN status = 'needs_review' THEN 'corrected' "
-                "ELSE status END, note = NULL, by = ?, at = ? WHERE page_id = ?",
-                (correction.by, correction.at, page_id),
+                "UPDATE page_reviews SET status = ?, note = NULL, by = ?, at = ? WHERE page_id = ?",
+                (CORRECTED if made else REVIEWED, correction.by, correction.at, page_id),
             )
     return correction
 
@@ -475,9 +477,12 @@ def reapply(
     text = texts[-1].new if texts else None
     if review is not None and ocr_text is not None:
         changed = ocr_text != review["ocr_text"]
+        made = [c for c in corrections if c.target != "reviewed"]
         notes = []
-        if changed and corrections:
-            notes.append(f"the OCR text changed under {len(corrections)} correction(s); the corrections were re-applied")
+        if changed and made:
+            notes.append(f"the OCR text changed under {len(made)} correction(s); the corrections were re-applied")
+        elif changed:
+            notes.append("the OCR text changed since the page was reviewed")
         if unmatched:
             notes.append("the new reading has no " + ", ".join(unmatched))
         status, note = review["status"], review["note"]

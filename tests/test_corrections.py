@@ -279,3 +279,29 @@ def test_cli_correct_review_and_import(catalog: Catalog, tmp_path: Path) -> None
     out = runner.invoke(cli, ["correct", "karaj-12/scan_01.pdf", "1", "--identifier", "plaque", "1/1", "2/2",
                               "--archive", str(archive)])
     assert out.exit_code == 2 and "no plaque" in out.output
+
+
+def test_reindex_to_elasticsearch_reads_the_corrections(catalog: Catalog) -> None:
+    """`reindex` builds its documents from the catalog: the corrected text and identifiers."""
+    from indexer.elastic import _bulk_actions
+
+    correct_text(catalog, page_id(catalog, SHA_A), CORRECTED_A, by="maryam")
+    correct_identifier(catalog, page_id(catalog, SHA_C), "plaque", "45/123", "45/125", by="maryam")
+    docs = {a["_source"]["source"]: a["_source"] for a in _bulk_actions(catalog, "parvandeh-test", 500)}
+    a = docs["karaj-12/scan_01.pdf"]
+    assert "تخریب" in a["display"] and "تحریب" not in a["display"]
+    assert "تخریب" in a["text"].split() and "تحریب" not in a["text"].split()
+    assert docs["karaj-12/summary.jpg"]["ids"] == {"plaque": ["45/125"]}
+
+
+def test_a_page_accepted_as_read_comes_back_when_the_ocr_changes(catalog: Catalog) -> None:
+    pid = page_id(catalog, SHA_B)
+    mark_reviewed(catalog, pid, by="reza", reason="reads right")
+    assert queue_length(catalog) == 2 and reviews_for(catalog, [pid])[pid].status == "reviewed"
+    catalog.requeue_page(SHA_B, 1)
+    catalog.record_page(record(SHA_B, TEXT_B + "\nرونوشت", 80.0, [plaque("45/123")]), run_id=2)
+    review = reviews_for(catalog, [pid])[pid]
+    assert (review.status, review.note) == ("needs_review", "the OCR text changed since the page was reviewed")
+    assert hits(catalog, "رونوشت") == ["karaj-12/scan_02.tif"]  # no text correction: the new reading is shown
+    mark_reviewed(catalog, pid, by="reza")
+    assert reviews_for(catalog, [pid])[pid].status == "reviewed"
