@@ -152,6 +152,7 @@ def test_unreadable_filters_are_400_naming_the_field(client: TestClient, params:
     assert api.status_code == 400 and api.json()["field"] == field
     page = client.get("/search", params=params)
     assert page.status_code == 400 and 'aria-invalid="true"' in page.text and 'role="alert"' in page.text
+    assert "خوانده نشد" in page.text  # the reason in Persian on the screen
 
 
 def test_an_empty_search_asks_for_something(client: TestClient) -> None:
@@ -323,7 +324,7 @@ def test_any_query_text_is_answered(client: TestClient, q: str) -> None:
 def test_ten_kilobyte_queries_are_refused_politely(client: TestClient) -> None:
     q = "پروانه " * 1500  # 10.5 kB
     page = client.get("/search", params={"q": q})
-    assert page.status_code == 400 and "at most 500" in page.text
+    assert page.status_code == 400 and "بیش از ۵۰۰ نویسه" in page.text
     assert client.get("/api/search", params={"q": q}).status_code == 422
     assert client.get(f"/page/{_owner_page(client)['sha256']}/1", params={"q": q}).status_code == 200
     assert client.get("/api/search", params={"plaque": "۱" * 10_000}).status_code == 422

@@ -131,7 +131,7 @@ def _errors(app: FastAPI, templates: Jinja2Templates) -> None:
     async def bad_input(request: Request, exc: BadInput) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=400)
-        return answer(request, 400, str(exc))
+        return answer(request, 400, exc.persian)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -190,7 +190,7 @@ def _pages(app: FastAPI, templates: Jinja2Templates, reader: ArchiveReader) -> N
                 result = reader.search(query)
                 context.update(result=result, query=query, **_paging(result, number, size))
             except BadInput as e:
-                context["error"], context["error_field"], status = str(e), e.field, 400
+                context["error"], context["error_field"], status = e.persian, e.field, 400
         elif "q" in request.query_params:
             context["error"] = "چیزی برای جست‌وجو بنویسید، یا یک شناسه یا پرونده بدهید"
         return templates.TemplateResponse(request, "search.html", context, status_code=status)

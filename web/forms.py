@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from indexer.identifiers import IdentifierError, canonical_query
+from indexer.normalize import to_persian_digits
 from indexer.query import SearchQuery
 
 #: Each identifier kind has a filter of the same name, as in `parvandeh search`.
@@ -31,12 +32,22 @@ LABELS = {
 }
 
 
-class BadInput(ValueError):
-    """A search field that cannot be read; `field` names it, the message says why."""
+#: How each field is written, for the Persian message shown on the search screen.
+HINTS = {
+    "plaque": "اصلی/فرعی، مانند ۴۵/۱۲۳", "renovation_code": "مانند ۰۸-۰۳-۱۲۳-۰۱۲-۰۰۰-۰۰۰",
+    "postal_code": "ده رقم", "national_id": "ده رقم با رقم کنترل درست", "file_number": "مانند ۱۲۳۴۵/۸۶",
+    "permit_number": "رقم‌ها", "date_from": "خورشیدی، مانند ۱۳۸۴/۰۶/۱۲", "date_to": "خورشیدی، مانند ۱۳۸۴/۰۶/۱۲",
+}
 
-    def __init__(self, field: str, message: str) -> None:
+
+class BadInput(ValueError):
+    """A search field that cannot be read; `field` names it, the message says why (in
+    English for the API, `persian` for the search screen)."""
+
+    def __init__(self, field: str, message: str, persian: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.persian = persian or message
 
 
 @dataclass(slots=True)
@@ -58,11 +69,14 @@ class SearchForm:
     def query(self, *, limit: int, offset: int) -> SearchQuery:
         """The `SearchQuery` the CLI would build from the same flags, or `BadInput`."""
         if len(self.q) > MAX_QUERY:
-            raise BadInput("q", f"the query is {len(self.q)} characters long; at most {MAX_QUERY} are read")
+            raise BadInput("q", f"the query is {len(self.q)} characters long; at most {MAX_QUERY} are read",
+                           f"متن جست‌وجو {to_persian_digits(str(len(self.q)))} نویسه است؛ "
+                           f"بیش از {to_persian_digits(str(MAX_QUERY))} نویسه خوانده نمی‌شود")
         for name, value in (("dossier", self.dossier), ("date_from", self.date_from), ("date_to", self.date_to),
                             *self.identifiers.items()):
             if len(value) > MAX_FILTER:
-                raise BadInput(name, f"{LABELS.get(name, name)}: at most {MAX_FILTER} characters")
+                raise BadInput(name, f"{name}: at most {MAX_FILTER} characters",
+                               f"{LABELS.get(name, name)}: بیش از {to_persian_digits(str(MAX_FILTER))} نویسه")
         filters = []
         for kind in IDENTIFIER_KINDS:
             raw = self.identifiers.get(kind, "").strip()
@@ -70,7 +84,7 @@ class SearchForm:
                 try:
                     filters.append((kind, canonical_query(kind, raw)))
                 except IdentifierError as e:
-                    raise BadInput(kind, str(e)) from e
+                    raise BadInput(kind, str(e), _persian(kind, raw)) from e
         return SearchQuery.build(
             self.q, identifiers=tuple(filters), dossier=self.dossier.strip() or None,
             date_from=_date("date_from", self.date_from), date_to=_date("date_to", self.date_to),
@@ -86,4 +100,8 @@ def _date(name: str, value: str) -> str | None:
     try:
         return canonical_query("date", value)
     except IdentifierError as e:
-        raise BadInput(name, f"{LABELS[name]}: {e} (write it as ۱۳۸۴/۰۶/۱۲)") from e
+        raise BadInput(name, f"{name}: {e} (write it as 1384/06/12)", _persian(name, value)) from e
+
+
+def _persian(name: str, value: str) -> str:
+    return f"{LABELS.get(name, name)}: «{value}» خوانده نشد؛ آن را چنین بنویسید: {HINTS.get(name, '')}"
