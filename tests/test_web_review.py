@@ -259,3 +259,45 @@ def test_serve_prints_the_token_and_listens_on_loopback(ingested: Path, tmp_path
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_concurrent_requests_share_the_writer_connection(writable: tuple[Any, Path]) -> None:
+    """uvicorn answers in a thread pool: searches, page views and corrections at once from
+    eight client threads, on the one writer connection, all answered."""
+    import socket
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+    import uvicorn
+
+    app, _archive = writable
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        queue = httpx.get(base + "/api/review/queue", params={"limit": 8}, headers=AUTH).json()["pages"]
+
+        def one(n: int) -> int:
+            item = queue[n % len(queue)]
+            with httpx.Client(base_url=base, timeout=60) as c:
+                codes = [c.get("/api/search", params={"q": "کرج"}).status_code,
+                         c.get(f"/page/{item['sha256']}/{item['page']}", params={"q": "کرج"}).status_code,
+                         c.post(f"/api/corrections/{item['sha256']}/{item['page']}", headers=AUTH,
+                                json={"target": "reviewed", "by": f"r{n}"}).status_code]
+            return max(codes)
+
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(one, range(24))) == {200}
+        left = httpx.get(base + "/api/review/queue", params={"limit": 500}, headers=AUTH).json()["pages"]
+        assert not {(p["sha256"], p["page"]) for p in queue} & {(p["sha256"], p["page"]) for p in left}
+    finally:
+        server.should_exit = True
+        thread.join(10)
