@@ -491,6 +491,169 @@ def _pipe_closed() -> NoReturn:
     sys.exit(ExitCode.OK)
 
 
+@cli.command()
+@archive_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (anything but 127.0.0.1 opens the archive to the network).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8750, show_default=True, help="Port to listen on.")
+@click.option("--allow-corrections", is_flag=True,
+              help="Open the catalog for writing and let reviewers correct pages (with the token printed at start-up).")
+@click.option("--show-personal-data", is_flag=True, help="Show national IDs in full (masked as 008****948 otherwise).")
+def serve(archive: Path, host: str, port: int, allow_corrections: bool, show_personal_data: bool) -> None:
+    """Serve the web application for planners and reviewers (read-only unless --allow-corrections)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    if not (archive / "catalog.sqlite").exists():
+        raise click.UsageError(f"no archive at {archive} (run `parvandeh ingest PATH --archive {archive}` first)")
+    app = create_app(archive, allow_corrections=allow_corrections, show_personal_data=show_personal_data)
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    click.echo(f"parvandeh: serving {archive} at {url}/ ({'corrections allowed' if allow_corrections else 'read-only'}"
+               f"{', personal data shown' if show_personal_data else ''}); Ctrl-C stops")
+    if app.state.token:
+        click.echo(f"corrections token: {app.state.token}")
+        click.echo(f"review screen:     {url}/review?token={app.state.token}")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: anyone who can reach this address can read the archive", err=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        app.state.reader.close()
+
+
+# -- QA: the review queue and corrections ---------------------------------------------------
+
+
+@cli.command()
+@archive_option
+@click.option("--next", "next_", is_flag=True, help="Show the next pages to review (the default).")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True, help="Pages to show.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Pages of the queue to skip.")
+@click.option("--dossier", help="Only pages of this dossier.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts.")
+def review(archive: Path, next_: bool, limit: int, offset: int, dossier: str | None, as_json: bool) -> None:
+    """The review queue, riskiest first: pages whose OCR changed under a correction, then
+    pages with invalid or consensus-corrected identifiers, then by confidence, lowest first.
+
+    Corrected and reviewed pages leave the queue (`parvandeh correct`).
+    """
+    from qa.queue import describe, queue_json, queue_length, review_queue
+
+    with _catalog(archive) as catalog:
+        items = review_queue(catalog, limit=limit, offset=offset, dossier=dossier)
+        total = queue_length(catalog)
+    if as_json:
+        click.echo(json.dumps(queue_json(items, total), ensure_ascii=False))
+        return
+    click.echo(f"{total} page(s) to review; the next {len(items)}:")
+    for item in items:
+        click.echo(f"{item.rank:>4}. {item.source}  p.{item.page}  [{item.dossier}]  sha256 {item.sha256[:12]}")
+        click.echo(f"      {describe(item)}")
+
+
+@cli.command()
+@click.argument("source", required=False)
+@click.argument("page", required=False, type=click.IntRange(min=1))
+@archive_option
+@click.option("--text-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The page's corrected text (UTF-8), replacing the OCR text in search and display.")
+@click.option("--replace", "replacements", nargs=2, multiple=True, metavar="OLD NEW",
+              help="Replace a word or phrase of the page's text (ی/ي and digits match any form; repeatable).")
+@click.option("--identifier", nargs=3, metavar="KIND OLD NEW",
+              help="Correct one identifier, e.g. plaque 45/128 45/123 (OLD - adds one, NEW - removes one).")
+@click.option("--reviewed", "accept", is_flag=True, help="Accept the page as it reads: it leaves the review queue.")
+@click.option("--import", "import_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Apply a corrections CSV (columns source,page,kind,old,new[,by,reason]) all or nothing.")
+@click.option("--by", help="Who corrects (default: the OS user).")
+@click.option("--reason", help="Why, kept with the correction.")
+def correct(source: str | None, page: int | None, archive: Path, text_file: Path | None,
+            replacements: tuple[tuple[str, str], ...], identifier: tuple[str, str, str] | None, accept: bool,
+            import_file: Path | None, by: str | None, reason: str | None) -> None:
+    """Correct page PAGE of SOURCE (a sha256, a unique prefix of one, or the path search shows).
+
+    The correction is kept with who, when and why; the OCR's own text and readings are kept
+    beside it (export shows both), and the page is re-indexed at once.
+    """
+    from indexer.corrections import (
+        CorrectionError,
+        correct_identifier,
+        correct_text,
+        import_csv,
+        mark_reviewed,
+        replace_words,
+        resolve_page,
+    )
+
+    actions = sum(bool(a) for a in (text_file, replacements, identifier, accept))
+    try:
+        with _catalog(archive) as catalog:
+            if import_file is not None:
+                if source or actions:
+                    raise click.UsageError("--import takes no SOURCE PAGE and no other correction")
+                done = import_csv(catalog, import_file, by=by)
+                click.echo(f"{len(done)} correction(s) imported from {import_file}")
+                return
+            if source is None or page is None:
+                raise click.UsageError("give SOURCE and PAGE (or --import FILE)")
+            if actions != 1:
+                raise click.UsageError("give one of --text-file, --replace, --identifier or --reviewed")
+            page_id = resolve_page(catalog, source, page)
+            if text_file is not None or replacements:
+                if text_file is not None:
+                    text = text_file.read_text(encoding="utf-8-sig")
+                else:
+                    text = catalog.db.execute("SELECT text FROM pages WHERE id = ?", (page_id,)).fetchone()[0] or ""
+                    for old, new in replacements:
+                        text = replace_words(text, old, new)
+                c = correct_text(catalog, page_id, text, by=by, reason=reason)
+                click.echo(f"correction #{c.id}: text of {source} p.{page} corrected by {c.by}; re-indexed")
+            elif identifier is not None:
+                kind, old, new = identifier
+                c = correct_identifier(catalog, page_id, kind, old, new, by=by, reason=reason)
+                click.echo(f"correction #{c.id}: {c.kind} {c.old} -> {c.new} on {source} p.{page} by {c.by}")
+            else:
+                c = mark_reviewed(catalog, page_id, by=by, reason=reason)
+                click.echo(f"{source} p.{page} marked reviewed by {c.by}")
+    except CorrectionError as e:
+        raise click.UsageError(str(e)) from e
+
+
+@cli.command()
+@archive_option
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the report (default: ARCHIVE/reports/latest).")
+@click.option("--dossier", help="Only pages of this dossier.")
+@click.option("--since", type=click.IntRange(min=1), metavar="RUN",
+              help="Only pages written by ingest run RUN or later (`status` shows the last run).")
+@click.option("--below", type=click.FloatRange(0, 100), metavar="N",
+              help="Confidence threshold for weak pages (default 80); given, lists and pages.csv hold only weak pages.")
+@click.option("--details", type=click.IntRange(min=0), default=500, show_default=True,
+              help="Weak pages given a page of their own (image, boxes, text), riskiest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def report(archive: Path, output: Path | None, dossier: str | None, since: int | None, below: float | None,
+           details: int, as_json: bool) -> None:
+    """QA confidence report: DIR/index.html (static; open it from disk) and DIR/pages.csv."""
+    from qa.report import ReportError, ReportOptions, build_report
+
+    _catalog(archive).close()  # a usage error when there is no archive
+    options = ReportOptions(archive=archive, output=output or archive / "reports" / "latest", dossier=dossier,
+                            since=since, below=below, details=details)
+    try:
+        result = build_report(options)
+    except ReportError as e:
+        raise click.UsageError(str(e)) from e
+    if as_json:
+        click.echo(json.dumps(result.summary, ensure_ascii=False))
+        return
+    s = result.summary
+    mean = "-" if s["mean_confidence"] is None else f"{s['mean_confidence']:.1f}"
+    click.echo(f"{s['pages']} page(s): mean confidence {mean}, {s['below_threshold']} below {s['threshold']:g}, "
+               f"{s['weak_pages']} weak, {s['failed']} failed, {len(s['quarantined'])} quarantined file(s)")
+    click.echo(f"report: {result.output / 'index.html'} ({result.files} files, {result.bytes / 1e6:.1f} MB, "
+               f"{result.seconds:.1f} s); pages.csv beside it")
+
+
 def main() -> None:
     """Entry point: run the group and map any failure to its exit code in one place."""
     verbose = "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from indexer.corrections import has_review, mark_identifiers, reapply
 from indexer.normalize import joined_variants, normalize
 from indexer.sqlite_config import lean_allocator
 
@@ -140,6 +141,33 @@ CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(
     body, extra, content='page_text', content_rowid='page_id',
     tokenize='unicode61 remove_diacritics 0'
 );
+-- QA reviewers' corrections (indexer/corrections.py). pages.text and identifiers hold
+-- what is shown and indexed; the OCR's own reading stays in page_reviews.ocr_text and in
+-- identifiers.corrected_from, and every correction keeps its old and new value.
+CREATE TABLE IF NOT EXISTS corrections (
+    id INTEGER PRIMARY KEY,
+    page_id INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
+    target TEXT NOT NULL CHECK (target IN ('text', 'identifier', 'reviewed')),
+    kind TEXT,
+    old TEXT,
+    new TEXT,
+    by TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS corrections_page ON corrections(page_id);
+CREATE TABLE IF NOT EXISTS page_reviews (
+    page_id INTEGER PRIMARY KEY REFERENCES pages(id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('reviewed', 'corrected', 'needs_review')),
+    ocr_text TEXT NOT NULL,
+    note TEXT,
+    by TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS identifier_reviews (
+    identifier_id INTEGER PRIMARY KEY REFERENCES identifiers(id) ON DELETE CASCADE,
+    correction_id INTEGER NOT NULL REFERENCES corrections(id) ON DELETE CASCADE
+);
 """
 
 
@@ -223,10 +251,12 @@ def open_reader(path: Path) -> sqlite3.Connection:
 class Catalog:
     """The archive's SQLite catalog; open one per process, write from one process only."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, any_thread: bool = False) -> None:
+        """``any_thread``: the connection may be used from other threads than this one, one
+        at a time (the web application's request threads take turns under a lock)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=not any_thread)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -467,9 +497,31 @@ class Catalog:
                 rec.image, rec.wordfile, rec.seconds, run_id, now(), page_id,
             ),
         )
+        if has_review(self.db, page_id):  # a re-OCR of a reviewed page: keep its corrections
+            text, identifiers, marks = reapply(self, page_id, rec.text, rec.identifiers)
+            if text is not None:
+                self.db.execute("UPDATE pages SET text = ? WHERE id = ?", (text, page_id))
+            self._write_identifiers(page_id, identifiers)
+            mark_identifiers(self, page_id, marks)
+            self._index_page(page_id, rec.text if text is None else text, rec.index if text is None else None, fts)
+            return True
         self._write_identifiers(page_id, rec.identifiers)
         self._index_page(page_id, rec.text, rec.index, fts)
         return True
+
+    def requeue_page(self, sha256: str, page: int) -> bool:
+        """A done page back to pending, so the next ingest of its file OCRs it again.
+
+        Its corrections are kept and re-applied over the new reading (`reapply`); the
+        page is flagged for review when the OCR text changed under them. True when the
+        page was done.
+        """
+        with self.transaction():
+            cur = self.db.execute(
+                "UPDATE pages SET state = 'pending', updated = ? WHERE sha256 = ? AND page = ? AND state = 'done'",
+                (now(), sha256, page),
+            )
+        return cur.rowcount == 1
 
     def _write_identifiers(self, page_id: int, identifiers: Sequence[dict[str, Any]]) -> None:
         self.db.execute("DELETE FROM identifiers WHERE page_id = ?", (page_id,))
@@ -565,7 +617,10 @@ class Catalog:
             return out
         marks = ",".join("?" * len(page_ids))
         for row in self.db.execute(
-            f"SELECT * FROM identifiers WHERE page_id IN ({marks}) ORDER BY page_id, id", tuple(page_ids)
+            f"""SELECT i.*, r.correction_id FROM identifiers i
+                LEFT JOIN identifier_reviews r ON r.identifier_id = i.id
+                WHERE i.page_id IN ({marks}) ORDER BY i.page_id, i.id""",
+            tuple(page_ids),
         ):
             item: dict[str, Any] = {"kind": row["kind"], "text": row["text"], "canonical": row["canonical"]}
             for key in ("section", "jalali", "warning", "corrected_from"):
@@ -573,6 +628,8 @@ class Catalog:
                     item[key] = row[key]
             if not row["valid"]:
                 item["valid"] = False
+            if row["correction_id"] is not None:  # set by a reviewer (indexer/corrections.py)
+                item["correction"] = row["correction_id"]
             out[row["page_id"]].append(item)
         return out
 
@@ -598,9 +655,14 @@ class Catalog:
     # -- identifiers from the catalog alone (OCR once) and dossier consensus ---------------
 
     def replace_identifiers(self, page_id: int, identifiers: Sequence[dict[str, Any]]) -> None:
-        """A done page's identifiers, extracted again from its stored words."""
+        """A done page's identifiers, extracted again from its stored words (a reviewer's
+        identifier corrections are applied over them again)."""
         with self.transaction():
+            marks: Sequence[int | None] = ()
+            if has_review(self.db, page_id):
+                _text, identifiers, marks = reapply(self, page_id, None, identifiers)
             self._write_identifiers(page_id, identifiers)
+            mark_identifiers(self, page_id, marks)
 
     def dossiers_of(self, shas: Iterable[str]) -> list[str]:
         """The dossiers of these sources (through the path each was first seen at)."""
@@ -643,7 +705,12 @@ class Catalog:
     ) -> list[sqlite3.Row]:
         """Identifiers of done pages with their dossier and any consensus decision on them."""
         self._ensure_corrections()
-        where = [f"i.kind IN ({','.join('?' * len(kinds))})", "p.state = 'done'"]
+        where = [
+            f"i.kind IN ({','.join('?' * len(kinds))})",
+            "p.state = 'done'",
+            # a reviewer's correction is a decision consensus never overrides
+            "NOT EXISTS (SELECT 1 FROM identifier_reviews r WHERE r.identifier_id = i.id)",
+        ]
         params: list[Any] = list(kinds)
         if dossiers is not None:
             where.append(f"pa.dossier IN ({','.join('?' * len(dossiers))})")
