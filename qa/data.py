@@ -80,6 +80,14 @@ class PageRow:
     kind: str
     review: str | None
     review_note: str | None
+    #: ``kind=value; …`` of all, of invalid and of consensus-flagged identifiers, and the
+    #: counts of the last two: what lists and pages.csv show (made by SQL for every page).
+    labels: str = ""
+    invalid_labels: str = ""
+    flag_labels: str = ""
+    n_invalid: int = 0
+    n_flags: int = 0
+    #: Every identifier in full: loaded only for pages shown on their own (`load_identifiers`).
     identifiers: list[IdentifierView] = field(default_factory=list)
 
     @property
@@ -88,7 +96,15 @@ class PageRow:
 
     @property
     def consensus_flags(self) -> list[IdentifierView]:
-        return [i for i in self.identifiers if i.consensus is not None or (i.corrected_from and not i.reviewed)]
+        return [i for i in self.identifiers if _flagged(i)]
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.n_invalid or self.n_flags)
+
+    def kinds(self, labels: str) -> list[str]:
+        """The identifier kinds named in one of the ``*_labels`` strings."""
+        return [part.split("=", 1)[0] for part in labels.split("; ")] if labels else []
 
     @property
     def status(self) -> str:
@@ -102,8 +118,7 @@ class PageRow:
             return False
         return (
             (self.confidence is not None and self.confidence < threshold)
-            or bool(self.invalid)
-            or bool(self.consensus_flags)
+            or self.flagged
             or self.review == "needs_review"
         )
 
@@ -118,13 +133,19 @@ class PageRow:
             out.append(f"mean word confidence {self.confidence:.1f} (threshold {threshold:g})")
         if self.weak_words:
             out.append(f"{self.weak_words} of {self.words} words read with low confidence")
-        for i in self.invalid:
-            out.append(f"{i.kind} {i.canonical} failed validation" + (f": {i.warning}" if i.warning else ""))
-        for i in self.consensus_flags:
-            if i.consensus == "kept":
-                out.append(f"{i.kind} {i.canonical} disagrees with the dossier ({i.consensus_reason})")
-            else:
-                out.append(f"{i.kind} read {i.corrected_from}, corrected by dossier consensus to {i.canonical}")
+        if self.identifiers:
+            for i in self.invalid:
+                out.append(f"{i.kind} {i.canonical} failed validation" + (f": {i.warning}" if i.warning else ""))
+            for i in self.consensus_flags:
+                if i.consensus == "kept":
+                    out.append(f"{i.kind} {i.canonical} disagrees with the dossier ({i.consensus_reason})")
+                else:
+                    out.append(f"{i.kind} read {i.corrected_from}, corrected by dossier consensus to {i.canonical}")
+        else:
+            if self.invalid_labels:
+                out.append(f"failed validation: {self.invalid_labels}")
+            if self.flag_labels:
+                out.append(f"dossier consensus: {self.flag_labels}")
         if self.rotation:
             out.append(f"scanned turned {self.rotation}°")
         if self.skew is not None and abs(self.skew) >= 2:
@@ -138,15 +159,13 @@ class PageRow:
             self.source, self.page, self.dossier, _round(self.confidence), self.words if self.state == "done" else "",
             self.weak_words if self.state == "done" else "", self.recipe or "", "" if self.rotation is None else self.rotation,
             _round(self.skew, 2), "" if self.dpi is None else self.dpi,
-            "; ".join(i.label() for i in self.identifiers), "; ".join(i.label() for i in self.invalid),
-            "; ".join(_flag_text(i) for i in self.consensus_flags), self.status,
+            self.labels, self.invalid_labels, self.flag_labels, self.status,
         ]  # fmt: skip
 
 
-def _flag_text(i: IdentifierView) -> str:
-    if i.consensus == "kept":
-        return f"{i.kind}={i.canonical} kept: {i.consensus_reason}"
-    return f"{i.kind}={i.corrected_from}->{i.canonical} corrected"
+def _flagged(i: IdentifierView) -> bool:
+    """A dossier-consensus flag a person has not answered (the SQL of ``IDENTIFIER_SUMMARY_SQL``)."""
+    return not i.reviewed and (i.consensus is not None or i.corrected_from is not None)
 
 
 def _round(value: float | None, digits: int = 1) -> Any:
@@ -170,12 +189,34 @@ WHERE {where}
 ORDER BY pa.display, p.page
 """
 
+#: Per page, what lists and pages.csv show of its identifiers, made in SQL: objects for
+#: the 700,000 identifiers of 100,000 pages would cost more than the rest of the report.
+IDENTIFIER_SUMMARY_SQL = """
+SELECT page_id, group_concat(label, '; ') AS labels,
+       group_concat(CASE WHEN valid = 0 THEN label END, '; ') AS invalid_labels,
+       group_concat(flag, '; ') AS flag_labels, sum(valid = 0) AS n_invalid, count(flag) AS n_flags
+FROM (
+    SELECT i.page_id, i.valid, i.kind || '=' || i.canonical AS label,
+           CASE WHEN r.identifier_id IS NOT NULL THEN NULL
+                WHEN c.status = 'kept' THEN i.kind || '=' || i.canonical || ' kept: ' || c.reason
+                WHEN i.corrected_from IS NOT NULL
+                     THEN i.kind || '=' || i.corrected_from || '->' || i.canonical || ' corrected'
+           END AS flag
+    FROM identifiers i
+    LEFT JOIN identifier_reviews r ON r.identifier_id = i.id
+    LEFT JOIN identifier_corrections c ON c.identifier_id = i.id
+    ORDER BY i.page_id, i.id
+)
+GROUP BY page_id
+"""
+
 IDENTIFIERS_SQL = """
 SELECT i.page_id, i.kind, i.text, i.canonical, i.valid, i.corrected_from, i.warning, i.box,
        i.confidence, r.identifier_id IS NOT NULL AS reviewed, c.status AS consensus, c.reason
 FROM identifiers i
 LEFT JOIN identifier_reviews r ON r.identifier_id = i.id
 LEFT JOIN identifier_corrections c ON c.identifier_id = i.id
+WHERE i.page_id IN ({marks})
 ORDER BY i.page_id, i.id
 """
 
@@ -209,17 +250,27 @@ def load_pages(catalog: Catalog, filters: Filters) -> list[PageRow]:
         )  # fmt: skip
         rows.append(row)
         by_id[row.id] = row
-    for r in catalog.db.execute(IDENTIFIERS_SQL):
+    for r in catalog.db.execute(IDENTIFIER_SUMMARY_SQL):
         page = by_id.get(int(r["page_id"]))
-        if page is None:
-            continue
-        box = json.loads(r["box"]) if r["box"] else None
-        page.identifiers.append(IdentifierView(
-            r["kind"], r["text"], r["canonical"], bool(r["valid"]), r["corrected_from"], r["warning"],
-            (int(box[0]), int(box[1]), int(box[2]), int(box[3])) if box else None, r["confidence"],
-            bool(r["reviewed"]), r["consensus"], r["reason"],
-        ))  # fmt: skip
+        if page is not None:
+            page.labels, page.invalid_labels = r["labels"] or "", r["invalid_labels"] or ""
+            page.flag_labels, page.n_invalid, page.n_flags = r["flag_labels"] or "", int(r["n_invalid"]), int(r["n_flags"])
     return rows
+
+
+def load_identifiers(catalog: Catalog, rows: Sequence[PageRow]) -> None:
+    """Fill ``identifiers`` of these pages in full (boxes, warnings, consensus reasons)."""
+    by_id = {r.id: r for r in rows}
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for r in catalog.db.execute(IDENTIFIERS_SQL.format(marks=",".join("?" * len(chunk))), chunk):
+            box = json.loads(r["box"]) if r["box"] else None
+            by_id[int(r["page_id"])].identifiers.append(IdentifierView(
+                r["kind"], r["text"], r["canonical"], bool(r["valid"]), r["corrected_from"], r["warning"],
+                (int(box[0]), int(box[1]), int(box[2]), int(box[3])) if box else None, r["confidence"],
+                bool(r["reviewed"]), r["consensus"], r["reason"],
+            ))  # fmt: skip
 
 
 # -- the summary ---------------------------------------------------------------------------
@@ -260,7 +311,7 @@ def group(name: str, rows: Sequence[PageRow], threshold: float) -> Group:
         failed=sum(r.state == "failed" for r in rows),
         mean_confidence=statistics.fmean(confs) if confs else None,
         below=sum(c < threshold for c in confs),
-        flagged=sum(bool(r.invalid or r.consensus_flags) for r in rows),
+        flagged=sum(r.flagged for r in rows),
     )  # fmt: skip
 
 
@@ -290,8 +341,8 @@ def summary(rows: Sequence[PageRow], threshold: float) -> dict[str, Any]:
         "median_confidence": round(statistics.median(confs), 2) if confs else None,
         "below_threshold": sum(c < threshold for c in confs),
         "weak_pages": sum(r.weak(threshold) for r in done),
-        "invalid_identifier_pages": sum(bool(r.invalid) for r in done),
-        "consensus_flag_pages": sum(bool(r.consensus_flags) for r in done),
+        "invalid_identifier_pages": sum(bool(r.n_invalid) for r in done),
+        "consensus_flag_pages": sum(bool(r.n_flags) for r in done),
         "reviewed": dict(sorted(reviews.items())),
         "histogram": {"bin_width": BIN_WIDTH, "counts": histogram(confs)},
     }
