@@ -23,6 +23,7 @@ from typing import Any
 from PIL import Image
 
 from indexer.catalog import SCHEMA, Catalog, open_reader
+from indexer.dates import iso_to_jalali
 from indexer.identifiers import clean_text, mask_national_id, mask_personal, national_id_valid
 from indexer.query import SearchQuery
 from indexer.search import SearchResult, SqliteSearch, matcher
@@ -277,7 +278,7 @@ class ArchiveReader:
             rows = self.catalog.pages_with_identifier("plaque", canonical)
         return [
             {"dossier": r["dossier"], "source": r["display"], "sha256": r["sha256"], "page": r["page"],
-             "date": r["document_date"], "written": r["written"]}
+             "date": r["document_date"], "jalali": iso_to_jalali(r["document_date"]), "written": r["written"]}
             for r in rows
         ]
 
