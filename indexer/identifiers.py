@@ -418,7 +418,7 @@ _PERMIT_RE = re.compile(
     _FLAGS,
 )
 _FILE_NAMED_RE = re.compile(
-    rf"(?:{_NUMBER_WORD}[ ]*[پب][رز]ونده|\bfile[ ]*(?:no\.?|number|\#)){_GAP}"
+    rf"(?:(?:{_NUMBER_WORD}|(?<!\w)ش[ ]?\.)[ ]*[پب][رز]ونده|\bfile[ ]*(?:no\.?|number|\#)){_GAP}"
     rf"(?P<v>{_TOKEN}(?:[ ]{_TOKEN})?)",
     _FLAGS,
 )
@@ -805,6 +805,8 @@ def _find_national_ids(page: _Page) -> Iterator[_Match]:
             continue
         shown = page.visual(groups) if len(groups) > 1 else groups
         candidates = [[g[0] for g in shown], [g[0] for g in reversed(shown)]]
+        # the card prints ۰۰۸-۴۵۷۵۹۴-۸: groups of 3, 6, 1 say which way round they are
+        candidates.sort(key=lambda ds: [len(d) for d in ds] != [3, 6, 1])
         for digits in candidates:
             canonical = "".join(digits).zfill(10)
             if national_id_valid(canonical):
@@ -1123,6 +1125,83 @@ def _reading_order(
     return "".join(chars), where, sorted(moved.get(sp[2], sp) for sp in spans)
 
 
+#: A label standing alone in a register's heading (its value is on a line below).
+_REGISTER_LABEL = (
+    r"(?:[پب]لا[کگ](?:[ ]*ثبتی)?(?:[ ]*شماره)?|(?:[کگ]د[ ]*)?[پب]ستی(?:[ ]*ملک)?"
+    r"|(?:شماره|ش\.?)[ ]*[پب]رونده|(?:[کگ]د|شناسه)[ ]*نوسازی|(?:[کگ]د|شماره)[ ]*ملی"
+    r"|شماره[ ]*[پب]روانه(?:[ ]*ساختمانی)?)[ ]?:?"
+)
+_REGISTER_LABEL_LINE_RE = re.compile(rf"[ ]*{_REGISTER_LABEL}[ ]*")
+_REGISTER_HEAD_RE = re.compile(rf"[ ]*{_REGISTER_LABEL}(?:[ ]+{_REGISTER_LABEL})+[ ]*")
+_REGISTER_LABEL_RE = re.compile(_REGISTER_LABEL)
+#: One value of a register row: digit groups, with the words of a plaque's long form.
+_REGISTER_VALUE_RE = re.compile(
+    rf"\d{{5}}[ ]\d{{5}}(?!\d)|\d+(?:[ ]?[-/][ ]?\d+)*(?:[ ]{_FARI}(?:[ ]از[ ]\d+(?:[ ]{_ASLI})?)?"
+    rf"|[ ]{_ASLI}(?:[ ]\d+[ ]{_FARI})?)?"
+)
+
+
+def _register_pairs(lines: list[tuple[int, str]]) -> list[tuple[str, int]]:
+    """(label, value position) for the registers among ``lines`` (start, text): labels
+    heading a table, one per line or all on one line, and their values below in order."""
+    pairs: list[tuple[str, int]] = []
+    i = 0
+    while i < len(lines):
+        start, text = lines[i]
+        if _REGISTER_HEAD_RE.fullmatch(text) and i + 1 < len(lines):
+            labels = [m.group() for m in _REGISTER_LABEL_RE.finditer(text)]
+            vstart, vtext = lines[i + 1]
+            values = [m for m in _REGISTER_VALUE_RE.finditer(vtext)]
+            if len(values) == len(labels) and not _ARABIC_LETTER_RE.sub(
+                    "", _REGISTER_VALUE_RE.sub("", vtext)).strip(" :-/"):
+                pairs += [(label, vstart + m.start()) for label, m in zip(labels, values, strict=True)]
+                i += 2
+                continue
+        k = 0
+        while i + k < len(lines) and _REGISTER_LABEL_LINE_RE.fullmatch(lines[i + k][1]):
+            k += 1
+        if k >= 2 and i + 2 * k <= len(lines):
+            below = lines[i + k : i + 2 * k]
+            if all(_REGISTER_VALUE_RE.fullmatch(t.strip()) for _s, t in below):
+                pairs += [(lines[i + j][1].strip(), below[j][0] + len(below[j][1]) - len(below[j][1].lstrip()))
+                          for j in range(k)]
+                i += 2 * k
+                continue
+        i += max(k, 1)
+    return pairs
+
+
+def _label_registers(
+    clean: str, offsets: list[int], spans: list[tuple[int, int, int]]
+) -> tuple[str, list[int], list[tuple[int, int, int]]]:
+    """Put each register label before its value, as a form would write it (``کد پستی:
+    ۳۱۴۵۶۷۸۹۱۳``), so the labelled patterns read a table whose labels head the line above
+    its values. The inserted characters map to the value's own position; words shift."""
+    lines, at = [], 0
+    for text in clean.split("\n"):
+        lines.append((at, text))
+        at += len(text) + 1
+    pairs = _register_pairs(lines)
+    if not pairs:
+        return clean, offsets, spans
+    out, where, inserted, last = [], [], [], 0
+    for label, pos in sorted(pairs, key=lambda p: p[1]):
+        out.append(clean[last:pos])
+        where.extend(offsets[last:pos])
+        tag = label.rstrip(" :") + ": "
+        out.append(tag)
+        where.extend([offsets[pos]] * len(tag))
+        inserted.append((pos, len(tag)))
+        last = pos
+    out.append(clean[last:])
+    where.extend(offsets[last:])
+
+    def shift(x: int) -> int:
+        return x + sum(n for p, n in inserted if p <= x)
+
+    return "".join(out), where, [(shift(a), shift(b - 1) + 1, i) for a, b, i in spans]
+
+
 def _box_and_confidence(
     page: _Page, start: int, end: int
 ) -> tuple[tuple[int, int, int, int] | None, float | None]:
@@ -1154,6 +1233,7 @@ def extract(text: str, words: Sequence[OcrWord] | None = None) -> list[Identifie
     spans: list[tuple[int, int, int]] = []
     if words:
         clean, offsets, spans = _reading_order(clean, offsets, words, _align_words(clean, words))
+    clean, offsets, spans = _label_registers(clean, offsets, spans)
     page = _Page(clean, words, spans, source=text, offsets=offsets)
     accepted: list[_Match] = []
     for _name, finder in _FINDERS:

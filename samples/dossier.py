@@ -250,7 +250,11 @@ class Filler:
             if variant_allowed(self.page.split, "label:abbreviated-2"):
                 choices += list(rare)
             weights = [4.0] + [1.0] * (len(choices) - 1)
-            template = template.replace(label, self.rng.choices(choices, weights)[0])
+            # only a label right before its value (or a table's label cell), never one
+            # inside a phrase such as کد پستی ملک آن
+            pattern = rf"(?<!\S){re.escape(label)}(?=:? ?\{{|:?$)"
+            spelling = self.rng.choices(choices, weights)[0]
+            template = re.sub(pattern, lambda _m, s=spelling: s, template)
         return template
 
     def variant(self, name: str, share: float) -> bool:
