@@ -1,0 +1,52 @@
+"""Identifiers written as the wider generator writes them (found on its tuned split):
+registers whose labels head the line above the values, shortened labels, card-style ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.identifiers import extract
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(str(i.kind), i.canonical) for i in extract(text)]
+
+
+def test_register_with_one_label_a_line_reads_each_value_with_its_label() -> None:
+    text = ("عرض گذر\n۶ متر\nپلاک ثبتی شماره\nکد پستی\nشماره‌ پرونده\n"
+            "۳۳۷/۷۵۴۳\n۳۱۳۵۳ ۹۶۸۱۱\n۱۲۳۴۵/۸۶\nکارشناس بازدید")
+    assert found(text) == [("plaque", "337/7543"), ("postal_code", "3135396811"),
+                           ("file_number", "12345/86")]
+
+
+def test_register_with_its_labels_on_one_line_pairs_them_in_order() -> None:
+    text = "پلاک ثبتی کد پستی شماره پرونده\n۱۲۳ فرعی از ۴۵ اصلی ۳۱۴۵۶۷۸۹۱۳ ۱۲۳۴۵/۸۶"
+    assert found(text) == [("plaque", "45/123"), ("postal_code", "3145678913"),
+                           ("file_number", "12345/86")]
+    # what the page says is kept, each value's own text
+    assert [i.text for i in extract(text)] == ["۱۲۳ فرعی از ۴۵ اصلی", "۳۱۴۵۶۷۸۹۱۳", "۱۲۳۴۵/۸۶"]
+
+
+def test_a_register_of_the_arabic_keyboard_with_a_main_plaque_alone() -> None:
+    text = "پلاك\nكد پستي ملك\nشماره پرونده\n٣٣٦ اصلي\n۳۱۷۸۱۲۳۴۵۶\n12/34"
+    assert found(text) == [("plaque", "336"), ("postal_code", "3178123456"),
+                           ("file_number", "12/34")]
+
+
+def test_labels_and_values_that_do_not_line_up_are_not_paired() -> None:
+    # two labels, one value: no pairing is guessed (the first label would have taken it)
+    text = "کد پستی\nشماره پرونده\n۳۱۴۵۶۷۸۹۱۳\nبا سلام"
+    assert ("postal_code", "3145678913") not in found(text)
+
+
+@pytest.mark.parametrize("label", ["ش. پرونده:", "ش.پرونده", "شماره پرونده:"])
+def test_shortened_file_label(label: str) -> None:
+    assert found(f"{label} ۳۰۳۴/۹۱") == [("file_number", "3034/91")]
+
+
+@pytest.mark.parametrize("written", ["۰۵۸-۱۹۴۹۴۲-۰", "٠٥٨-١٩٤٩٤٢-٠", "058-194942-0"])
+def test_national_id_as_the_card_prints_it_keeps_its_groups_in_order(written: str) -> None:
+    assert found(f"كد ملي: {written}") == [("national_id", "0581949420")]
+    # OCR of a right-to-left line may list the groups the other way round
+    reversed_groups = "-".join(reversed(written.split("-")))
+    assert found(f"کد ملی: {reversed_groups}") == [("national_id", "0581949420")]
