@@ -101,9 +101,10 @@ def page_text(dossier: Any, plan: PagePlan) -> tuple[str, tuple[dict[str, Any], 
     return builder.w.text, tuple(i.to_json() for i in builder.identifiers)
 
 
-def synthetic_pages(pages: int, seed: int) -> Iterator[SyntheticPage]:
-    """`pages` pages of the bench preset, in dossier and file order."""
-    for plan in plan_files("bench", pages, seed):
+def synthetic_pages(pages: int, seed: int, preset: str = "bench") -> Iterator[SyntheticPage]:
+    """`pages` pages of a preset (`bench`, or `wide` for tuning on its tuned split), in
+    dossier and file order."""
+    for plan in plan_files(preset, pages, seed):
         for number, page in enumerate(plan.pages, start=1):
             text, identifiers = page_text(plan.dossier, page)
             yield SyntheticPage(

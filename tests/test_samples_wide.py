@@ -209,8 +209,8 @@ def test_archive_histories_change_the_page_as_described(history: str) -> None:
 
 
 def test_wide_generation_is_deterministic_and_writes_split(tmp_path: Path) -> None:
-    generate.generate(tmp_path / "a", preset="wide", pages=2, seed=TUNED_SEED)
-    generate.generate(tmp_path / "b", preset="wide", pages=2, seed=TUNED_SEED)
+    generate.generate(tmp_path / "a", preset="wide", pages=1, seed=TUNED_SEED)
+    generate.generate(tmp_path / "b", preset="wide", pages=1, seed=TUNED_SEED)
     truth = json.loads((tmp_path / "a/ground_truth.json").read_text(encoding="utf-8"))
     assert truth["generator"]["split"] == "tuned"
     for rel in sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*")
