@@ -158,15 +158,16 @@ def _sensor_noise(image: Image.Image, d: Degradation, rng: np.random.Generator) 
 
 
 def _carbon(page: Image.Image, rng: np.random.Generator) -> Image.Image:
-    """Carbon paper: strokes spread and pale to blue-violet, with a faint doubled ghost."""
+    """Carbon paper: strokes spread and turn blue-violet, a little paler, with a faint
+    doubled ghost (a copy a clerk still reads)."""
     grey = np.asarray(page.convert("L"), dtype=np.float32) / 255
     ink = 1 - grey
-    shift = int(rng.integers(2, 6))
-    ghost = np.roll(ink, (shift, -shift), axis=(0, 1)) * rng.uniform(0.2, 0.35)
-    ink = np.clip(ink * rng.uniform(0.55, 0.75) + ghost, 0, 1)
-    soft = Image.fromarray(np.uint8(ink * 255)).filter(ImageFilter.GaussianBlur(rng.uniform(1.2, 2.2)))
-    ink = np.asarray(soft, dtype=np.float32) / 255
-    colour = np.array([70, 60, 150], dtype=np.float32)
+    shift = int(rng.integers(2, 5))
+    ghost = np.roll(ink, (shift, -shift), axis=(0, 1)) * rng.uniform(0.12, 0.22)
+    ink = np.clip(ink * rng.uniform(0.85, 0.95) + ghost, 0, 1)
+    soft = Image.fromarray(np.uint8(ink * 255)).filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 1.1)))
+    ink = np.clip(np.asarray(soft, dtype=np.float32) / 255 * 1.25, 0, 1)
+    colour = np.array([55, 45, 140], dtype=np.float32)
     paper = np.array([248, 246, 240], dtype=np.float32)
     rgb = paper - ink[..., None] * (paper - colour)
     return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
@@ -175,9 +176,11 @@ def _carbon(page: Image.Image, rng: np.random.Generator) -> Image.Image:
 def _photocopy(page: Image.Image, rng: np.random.Generator) -> Image.Image:
     """One more pass through a copier: harder contrast, fattened strokes, toner dust, a
     grey cast and a slightly shrunk, shifted image."""
-    grey = page.convert("L").filter(ImageFilter.MinFilter(3))
+    grey = page.convert("L")
+    if rng.random() < 0.5:  # a copier set dark fattens the strokes
+        grey = grey.filter(ImageFilter.MinFilter(3))
     pixels = np.asarray(grey, dtype=np.float32)
-    pixels = np.clip((pixels - 60) * 1.35, 0, 255)
+    pixels = np.clip((pixels - 40) * 1.2, 0, 255)
     cast = rng.uniform(8, 25)
     pixels = pixels - cast * (pixels > 128)
     h, w = pixels.shape
