@@ -330,8 +330,9 @@ def _parse_date(a: str, b: str, c: str) -> tuple[str, str] | None:
 # --- patterns (on cleaned text) --------------------------------------------------------
 
 _FLAGS = re.IGNORECASE
-#: Between a label and its value: spaces, a colon (OCR sometimes doubles it), a line break.
-_GAP = r"(?:[ ]{0,4}[:;.,\-]{1,2}){0,2}[ ]{0,4}(?:\n[ ]{0,4})?"
+#: Between a label and its value: spaces, a colon (OCR sometimes doubles it), a line break,
+#: the side of a box the value is written in (read as | or [).
+_GAP = r"(?:[ ]{0,4}[:;.,\-|\[\]]{1,2}){0,2}[ ]{0,4}(?:\n[ ]{0,4})?"
 #: "of the property" / "its" between a label and its value (کد نوسازی ملک …, کد پستی آن …);
 #: ملک with its ل read as ن or its ک as گ.
 _OF = r"(?:(?:م[لن][کگ]|[اآ]ن)[ ]{0,3}:?[ ]{0,3}(?:\n[ ]{0,4})?)?"

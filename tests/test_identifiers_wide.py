@@ -50,3 +50,12 @@ def test_national_id_as_the_card_prints_it_keeps_its_groups_in_order(written: st
     # OCR of a right-to-left line may list the groups the other way round
     reversed_groups = "-".join(reversed(written.split("-")))
     assert found(f"کد ملی: {reversed_groups}") == [("national_id", "0581949420")]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("کدنوسازی: | ۰۱۳-۰۰۱-۰۰۱-۰۰۹-۰۹-۰۵", ("renovation_code", "05-09-009-001-001-013")),
+    ("شماره پروانه: | ۱۹۹۳۵", ("permit_number", "19935")),
+    ("کد پستی: [۳۱۴۵۶۷۸۹۱۳", ("postal_code", "3145678913")),
+])
+def test_a_value_in_a_box_whose_side_ocr_read_as_a_bar(text: str, want: tuple[str, str]) -> None:
+    assert found(text) == [want]
