@@ -187,6 +187,8 @@ def slips(kind: str, reading: str, majority: str, *, valid: bool = True) -> int 
             return None if rest is None or main is None else main + rest
         return _edits(f, g, limit)
     ours, theirs = _groups(reading), _groups(majority)
+    if kind == "file_number" and ours == theirs:
+        return None  # the same number with another separator (۱۲۷۱۷-۹۴, ۱۲۷۱۷/۹۴): as written
     best: int | None = None
     orders = [(ours, 0)]
     if len(ours) > 1:

@@ -202,8 +202,12 @@ def _tatweel_as_hyphen(text: str) -> str:
     return _TATWEEL_BETWEEN_DIGITS_RE.sub("-", text)
 
 
+_BAR_SLASH_RE = re.compile(r"(?<=\d)([ ]?)\|(?=[ ]?\d{2}(?!\d))")
+
+
 def _fold_separators(text: str) -> str:
-    return text.translate(_SEPARATOR_TABLE)
+    # a slash with spaces round it (۶۳۵۲ / ۸۳) that OCR read as a bar: same length
+    return _BAR_SLASH_RE.sub(r"\1/", text.translate(_SEPARATOR_TABLE))
 
 
 def _delete_marks(text: str) -> str:
@@ -350,7 +354,7 @@ _RUN = rf"{_TOKEN}(?:[ ]{_TOKEN}){{0,5}}"
 # words are specific enough to stand alone before a value that must pass its own checks.
 _FARI = r"[فخ]رع[یي]"
 _ASLI = r"ا[صض]ل[یي]"
-_NUMBER_WORD = r"شن?[مفه][اآ][رز]ه"
+_NUMBER_WORD = r"(?:شن?[مفه]|(?<![\w])س)[اآ][رز]ه"  # شماره; ساره where OCR lost ش's dots and م
 _KAD = r"[کگ][دذ]"
 _PLAQUE_HEAD = rf"[پب]لا[کگی](?:[ ]*ثبتی)?(?:[ ]*{_NUMBER_WORD})?{_GAP}"
 _PLAQUE_FARI_FIRST_RE = re.compile(
@@ -398,7 +402,7 @@ _RENOVATION_BARE_RE = re.compile(rf"{_NUMBER_START}(?P<v>\d{{2,3}}(?:[ ]?-[ ]?\d
 _SPACED_GROUPS = r"\d+(?:(?:[ ]?-[ ]?|[ ])\d+){0,3}"
 # After کد the label may have lost its پ's dots to a ن and gained a stray dot (کد.نستی).
 _POSTAL_RE = re.compile(
-    rf"(?:(?<!\w)(?:{_KAD}[ ]*)?[پب][سش]تت?ی|(?<!\w){_KAD}[ .]{{0,2}}[پبن][سش]تی"
+    rf"(?:(?<!\w)(?:{_KAD}[ ]*)?[پب][سش]تت?ی|(?<!\w){_KAD}[ .]{{0,2}}[پبن][سش]ت?ی"
     rf"|\b(?:postal|post|zip)[ ]*code){_GAP}{_OF}"
     rf"(?P<v>{_SPACED_GROUPS})",
     _FLAGS,
@@ -408,7 +412,8 @@ _PHONE_BEFORE_RE = re.compile(
     r"(?:تلفن|تلفکس|فکس|نمابر|همراه|موبایل|تماس|\btel\b|phone|fax|mobile)[^\n]{0,25}$", _FLAGS
 )
 _NATIONAL_ID_RE = re.compile(
-    rf"(?:(?<!\w)(?:{_KAD}[ ]*|{_NUMBER_WORD}[ ]*)?ملی|\bnational[ ]*(?:id|code|number)(?:[ ]*no\.?)?)"
+    rf"(?:(?<!\w)(?:{_KAD}[ ]*|{_NUMBER_WORD}[ ]*)?ملی|(?<!\w)(?:{_KAD}|{_NUMBER_WORD})[ ]*مل(?=[ ]?:)"
+    rf"|\bnational[ ]*(?:id|code|number)(?:[ ]*no\.?)?)"
     rf"{_GAP}(?P<v>{_SPACED_GROUPS})",
     _FLAGS,
 )
@@ -929,7 +934,11 @@ def _numbered(page: _Page, kind: Kind, m: re.Match[str], *, bare: bool = False) 
         return None
     pieces = re.split(r"([-/])", value)
     digits, seps = pieces[0::2], pieces[1::2]
-    order = page.visual_order(_groups(page, start, end)) if used == 1 and warning is None else None
+    # groups with spaces round their separator (۶۰۸۲۲ / ۸۸) are words OCR lists in reading
+    # order on a right-to-left line, however the page shows them left to right
+    spaced = page.is_rtl(start) and re.search(r"\d[ ]+[-/]|[-/][ ]+\d", page.clean[start:end])
+    order = (page.visual_order(_groups(page, start, end))
+             if used == 1 and warning is None and not spaced else None)
     if order is not None and len(order) == len(digits):
         digits = [digits[k] for k in order]
     elif len(digits) == 2 and page.is_rtl(start) and len(digits[0]) == 2 and len(digits[1]) >= 3:

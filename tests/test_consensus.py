@@ -338,3 +338,11 @@ def test_a_new_page_agreeing_with_the_dossier_updates_the_counts(archive: Archiv
         3,
         "1 OCR slip(s) from the reading of 3 other page(s)",
     )
+
+
+def test_a_file_number_with_another_separator_is_not_corrected() -> None:
+    """۱۲۷۱۷-۹۴ and ۱۲۷۱۷/۹۴ are the same number written two ways; both stay as written."""
+    from indexer.consensus import slips
+
+    assert slips("file_number", "12717-94", "12717/94") is None
+    assert slips("file_number", "12718/94", "12717/94") == 1

@@ -59,3 +59,18 @@ def test_national_id_as_the_card_prints_it_keeps_its_groups_in_order(written: st
 ])
 def test_a_value_in_a_box_whose_side_ocr_read_as_a_bar(text: str, want: tuple[str, str]) -> None:
     assert found(text) == [want]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("ساره: ۲۲۹۳/۸۵", ("file_number", "2293/85")),            # شماره with ش's dots and م lost
+    ("پرونده ساره ۶۳۵۲ | ۸۳", ("file_number", "6352/83")),     # a spaced slash read as a bar
+    ("به موجب گزارش شماره ۶۰۸۲۲ / ۸۸ مورخ", ("file_number", "60822/88")),  # reading order
+    ("کدمل: ١٦٤٦٧٠٥٠٠٩", ("national_id", "1646705009")),      # the last ی of ملی lost
+    ("کد پسی: ۳۱۴۵۶۷۸۹۱۳", ("postal_code", "3145678913")),     # the ت of پستی lost
+])
+def test_labels_and_separators_as_ocr_misreads_them(text: str, want: tuple[str, str]) -> None:
+    assert found(text) == [want]
+
+
+def test_a_name_is_not_a_number_label() -> None:
+    assert found("سارا ۱۲۳۴ و سمیرا") == []
