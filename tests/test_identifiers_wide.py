@@ -74,3 +74,20 @@ def test_labels_and_separators_as_ocr_misreads_them(text: str, want: tuple[str, 
 
 def test_a_name_is_not_a_number_label() -> None:
     assert found("سارا ۱۲۳۴ و سمیرا") == []
+
+
+def test_a_form_cell_whose_label_ocr_garbled_still_gives_its_id_and_postal_code() -> None:
+    # a table row read as one line: the labels garbled (کد رک for کد ملی, کلسق for کد پستی)
+    assert found("نام مالک حسن جعفری کد رک 484-295232-6") == [("national_id", "4842952326")]
+    assert found("کلسق 31561 42073") == [("postal_code", "3156142073")]
+    assert ("postal_code", "3156142073") in found("5876 فرعی از 7 اصل 31561 42073 83/6352")
+
+
+@pytest.mark.parametrize("text", [
+    "در نستی ۳۱۳۶۹۵۶۵۶۹ نوشت",          # a number in a sentence
+    "تلفن همراه: ۳۱۴۵۶۷۸۹۱۳",           # a phone
+    "۳۱۲۴۵۶۷۸۹۱",                       # neither a Karaj postal code nor a valid id
+    "۴۸۴-۲۹۵۲۳۲-۷",                     # card groups whose check digit fails
+])
+def test_bare_ten_digits_that_are_no_identifier(text: str) -> None:
+    assert found(text) == []
