@@ -346,3 +346,12 @@ def test_a_file_number_with_another_separator_is_not_corrected() -> None:
 
     assert slips("file_number", "12717-94", "12717/94") is None
     assert slips("file_number", "12718/94", "12717/94") == 1
+
+
+def test_a_renovation_code_that_lost_its_first_group_takes_the_dossier_code() -> None:
+    from indexer.consensus import slips
+
+    full = "05-09-009-001-001-013"
+    assert slips("renovation_code", "09-009-001-001-013", full, valid=False) == 1
+    assert slips("renovation_code", "9-009-001-001-013", full, valid=False) == 1
+    assert slips("renovation_code", "07-009-001-001-013", full, valid=False) is None
