@@ -1,6 +1,6 @@
 """Make synthetic scans of Karaj planning dossiers, with exact ground truth.
 
-    python -m samples.generate --out DIR [--pages N] [--seed S] [--preset small|bench]
+    python -m samples.generate --out DIR [--pages N] [--seed S] [--preset small|bench|wide]
 
 writes ``DIR/scans/<dossier>/<file>`` (PDF, TIFF, JPEG, PNG) and ``DIR/ground_truth.json``.
 Real scans cannot be published, and their text and identifiers are unknown; these pages
@@ -753,7 +753,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--preset", choices=sorted(DEFAULT_PAGES), default="small")
-    parser.add_argument("--pages", type=int, help="total pages (default: 10 small, 60 bench)")
+    parser.add_argument("--pages", type=int, help="total pages (default: 10 small, 60 bench, 30 wide)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     if args.pages is not None and args.pages < 1:
