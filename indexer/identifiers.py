@@ -356,7 +356,7 @@ _FARI = r"[فخ]رع[یي]"
 _ASLI = r"ا[صض]ل[یي]"
 _NUMBER_WORD = r"(?:شن?[مفه]|(?<![\w])س)[اآ][رز]ه"  # شماره; ساره where OCR lost ش's dots and م
 _KAD = r"[کگ][دذ]"
-_PLAQUE_HEAD = rf"[پب]لا[کگی](?:[ ]*ثبتی)?(?:[ ]*{_NUMBER_WORD})?{_GAP}"
+_PLAQUE_HEAD = rf"[پب]لا[کگی](?:[ ]*\n?[ ]*ثبتی)?(?:[ ]*{_NUMBER_WORD})?{_GAP}"
 _PLAQUE_FARI_FIRST_RE = re.compile(
     rf"{_NUMBER_START}(?P<f>\d+(?:\s{{0,3}}(?:و|,)\s{{0,3}}\d+){{0,5}})\s{{0,3}}{_FARI}"
     rf"\s{{0,3}}(?:از\s{{0,3}})?(?P<a>\d+)\s{{0,3}}{_ASLI}",
@@ -429,7 +429,7 @@ _FILE_NAMED_RE = re.compile(
     _FLAGS,
 )
 _FILE_BARE_RE = re.compile(
-    rf"(?<!\w){_NUMBER_WORD}{_GAP}"
+    rf"(?<!\w)(?<!ثبتی )(?<!ثبتی){_NUMBER_WORD}{_GAP}"
     rf"(?P<v>{_SEP_GROUPS}{_END}(?:[ ]\d+{_END})?|\d{{6,8}}{_END}|\d{{2,5}}[ ]\d{{2,5}}{_END})",
     _FLAGS,
 )
@@ -1013,6 +1013,8 @@ def _find_permit_numbers(page: _Page) -> Iterator[_Match]:
 def _find_file_numbers(page: _Page) -> Iterator[_Match]:
     for m in _FILE_NAMED_RE.finditer(page.clean):
         if (found := _numbered(page, Kind.FILE_NUMBER, m)) is not None:
+            if re.fullmatch(r"\d{1,2}", found.found[0].canonical):
+                continue  # no dossier has a file number of one or two digits: OCR noise
             yield found
     for m in _FILE_BARE_RE.finditer(page.clean):
         if (found := _numbered(page, Kind.FILE_NUMBER, m, bare=True)) is not None:

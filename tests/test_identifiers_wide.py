@@ -91,3 +91,12 @@ def test_a_form_cell_whose_label_ocr_garbled_still_gives_its_id_and_postal_code(
 ])
 def test_bare_ten_digits_that_are_no_identifier(text: str) -> None:
     assert found(text) == []
+
+
+def test_a_plaque_label_broken_over_two_lines_is_no_file_number() -> None:
+    assert found("نقشه تفکیکی ملک به پلاک\nثبتي شماره ۷۲/۹۰۱۸ پیوست") == [("plaque", "72/9018")]
+
+
+@pytest.mark.parametrize("text", ["شماره پرونده\n۱\nمنطقه", "شماره پرونده ۱۲"])
+def test_one_or_two_digits_are_no_file_number(text: str) -> None:
+    assert found(text) == []
