@@ -20,6 +20,7 @@ setting off) and prints a table of CER and pages/minute.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -73,6 +74,9 @@ ABLATIONS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
+OCRMYPDF_TIMEOUT = 600  # seconds for one file
+
+
 def run_parvandeh(scans: Path, *, jobs: int) -> tuple[dict[tuple[str, int], str], float]:
     work = Path(tempfile.mkdtemp(prefix="parvandeh-bench-"))
     try:
@@ -108,10 +112,11 @@ def _ocrmypdf_unit(args: tuple[str, str, list[int]]) -> list[tuple[int, str]]:
             "ocrmypdf", "--rotate-pages", "--deskew", "--clean", "-l", "fas+eng", "--output-type", "none",
             "--sidecar", str(sidecar), "--jobs", "1", "--quiet", "--image-dpi", "300", str(file), "-",
         ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+        # OCRmyPDF was seen to hang on a page (no child running); it then reads nothing
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            subprocess.run(cmd, capture_output=True, text=True, timeout=OCRMYPDF_TIMEOUT,
+                           env={**os.environ, "OMP_THREAD_LIMIT": "1"})
         text = sidecar.read_text(encoding="utf-8") if sidecar.exists() else ""
-        if proc.returncode not in (0, 4) and not text:
-            text = ""
         chunks = text.split("\f")
         for i, page in enumerate(page_list):
             out.append((page, chunks[i] if i < len(chunks) else ""))
