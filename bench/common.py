@@ -37,6 +37,10 @@ def cer(reference: str, hypothesis: str) -> float:
 def make_set(out: Path, *, pages: int, seed: int, preset: str = "bench") -> dict[str, Any]:
     """Generate (or reuse) a benchmark set with the samples generator."""
     truth = out / "ground_truth.json"
+    if truth.exists():
+        made = json.loads(truth.read_text(encoding="utf-8")).get("generator", {})
+        if (made.get("preset"), made.get("seed"), made.get("pages")) != (preset, seed, pages):
+            truth.unlink()  # another set under this name: make the one asked for
     if not truth.exists():
         subprocess.run(
             [sys.executable, "-m", "samples.generate", "--out", str(out), "--pages", str(pages),
@@ -44,6 +48,77 @@ def make_set(out: Path, *, pages: int, seed: int, preset: str = "bench") -> dict
             check=True,
         )
     return json.loads(truth.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- the two splits
+
+
+def split_sets(root: Path, *, pages: int, seeds: dict[str, int] | None = None,
+               splits: Iterable[str] | None = None) -> list[tuple[str, Path, dict[str, Any]]]:
+    """(split, set folder, ground truth) for the tuned and the held-out `wide` set.
+
+    The held-out set is made only to quote figures (samples/splits.py); its fonts come from
+    scripts/fonts.sh, run first if they are missing.
+    """
+    from samples.splits import BENCH_SEEDS, HELDOUT, SPLITS, heldout_font_dir, split_of
+
+    seeds = {**BENCH_SEEDS, **(seeds or {})}
+    out = []
+    for split in splits or SPLITS:
+        seed = seeds[split]
+        if split_of(seed) != split:
+            raise SystemExit(f"seed {seed} belongs to the {split_of(seed)} split, not {split}")
+        if split == HELDOUT and not any(heldout_font_dir().glob("*.ttf")):
+            subprocess.run(["bash", str(Path(__file__).resolve().parent.parent / "scripts/fonts.sh")],
+                           check=True)
+        folder = root / f"wide-{split}-s{seed}-p{pages}"
+        out.append((split, folder, make_set(folder, pages=pages, seed=seed, preset="wide")))
+    return out
+
+
+def cached_archive(set_dir: Path, *, jobs: int, fresh: bool = False) -> tuple[Path, dict[str, Any], str]:
+    """The set ingested once into SET/archive (OCR once): (archive, run facts, note).
+
+    Later runs reuse it, so extraction and consensus can be re-run without OCR; ``fresh``
+    (or a changed set) ingests again. The facts keep the ingest's wall time and jobs, so
+    pages/minute can still be quoted from the run that did the OCR.
+    """
+    import shutil
+
+    from pipeline.ingest import ingest
+    from pipeline.options import IngestOptions
+
+    archive = set_dir / "archive"
+    facts_file = set_dir / "ingest.json"
+    stamp = (set_dir / "ground_truth.json").stat().st_mtime
+    if not fresh and facts_file.exists() and (archive / "catalog.sqlite").exists():
+        facts = json.loads(facts_file.read_text(encoding="utf-8"))
+        if facts.get("truth_mtime") == stamp:
+            return archive, facts, (f"reused {archive} (OCR'd {facts['when']} by the code of that "
+                                    f"run, {facts['seconds']:.0f} s with {facts['jobs']} jobs)")
+    shutil.rmtree(archive, ignore_errors=True)
+    summary, seconds = timed(lambda: ingest([set_dir / "scans"], IngestOptions(archive=archive, jobs=jobs)))
+    facts = {"seconds": seconds, "jobs": jobs, "pages": summary.pages_done, "truth_mtime": stamp,
+             "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    facts_file.write_text(json.dumps(facts), encoding="utf-8")
+    return archive, facts, (f"ingested into {archive} in {seconds:.0f} s: {summary.pages_done} pages "
+                            f"OCR'd, {summary.pages_failed} failed, {len(summary.quarantined)} quarantined")
+
+
+def cached_peer(set_dir: Path, name: str, run: Callable[[], tuple[dict[tuple[str, int], str], float]],
+                *, fresh: bool = False) -> tuple[dict[tuple[str, int], str], float, bool]:
+    """A peer's texts per page and wall seconds, kept in SET/peer-NAME.json; (texts, s, reused)."""
+    path = set_dir / f"peer-{name}.json"
+    stamp = (set_dir / "ground_truth.json").stat().st_mtime
+    if not fresh and path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("truth_mtime") == stamp:
+            return {(s, int(p)): t for s, p, t in data["pages"]}, data["seconds"], True
+    texts, seconds = run()
+    path.write_text(json.dumps({"truth_mtime": stamp, "seconds": seconds,
+                                "pages": [[s, p, t] for (s, p), t in texts.items()]},
+                               ensure_ascii=False), encoding="utf-8")
+    return texts, seconds, False
 
 
 def page_key(source: str, page: int) -> tuple[str, int]:

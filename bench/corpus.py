@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from samples.dossier import Filler, Typing, jalali_iso
-from samples.generate import BUILDERS, PageBuilder, PagePlan, plan_files
+from samples.dossier import Filler, jalali_iso
+from samples.generate import BUILDERS, PageBuilder, PagePlan, page_setup, plan_files
 from samples.render import NBSP, Box, Style
 
 
@@ -45,6 +45,23 @@ class TextWriter:
     def table_row(self, cells: Sequence[str], **_: Any) -> None:
         for text in cells:
             self._put(text)
+
+    def grid_row(self, cells: Sequence[str], **_: Any) -> None:
+        for text in cells:
+            if text:
+                self._put(text)
+
+    def boxed(self, label: str, value: str, **_: Any) -> None:
+        self._put(label)
+        self._put(value)
+
+    def ruled_columns(self, heads: Sequence[str], cols: Sequence[Sequence[str]], **_: Any
+                      ) -> list[Box]:
+        for head, col in zip(heads, cols, strict=True):
+            self._put(head)
+            for text in col:
+                self._put(text)
+        return [(0, 0, 0, 0) for _ in cols]
 
     def rule(self, **_: Any) -> None:
         pass
@@ -78,17 +95,16 @@ class SyntheticPage:
 def page_text(dossier: Any, plan: PagePlan) -> tuple[str, tuple[dict[str, Any], ...]]:
     """What `samples.generate.render_page` would print on the page, and its identifiers."""
     rng = random.Random(plan.seed)
-    size = rng.choice((46, 48, 50, 52))
-    style = Style.english(size - 6) if plan.language == "en" else Style.persian(plan.font, size)
-    typing = Typing(plan.language, plan.digits, plan.keyboard, plan.date)
+    style, typing = page_setup(rng, plan)
     builder = _TextBuilder(TextWriter(style), Filler(dossier, typing, rng), rng, plan)  # type: ignore[arg-type]
     BUILDERS[plan.kind](builder)
     return builder.w.text, tuple(i.to_json() for i in builder.identifiers)
 
 
-def synthetic_pages(pages: int, seed: int) -> Iterator[SyntheticPage]:
-    """`pages` pages of the bench preset, in dossier and file order."""
-    for plan in plan_files("bench", pages, seed):
+def synthetic_pages(pages: int, seed: int, preset: str = "bench") -> Iterator[SyntheticPage]:
+    """`pages` pages of a preset (`bench`, or `wide` for tuning on its tuned split), in
+    dossier and file order."""
+    for plan in plan_files(preset, pages, seed):
         for number, page in enumerate(plan.pages, start=1):
             text, identifiers = page_text(plan.dossier, page)
             yield SyntheticPage(

@@ -187,6 +187,8 @@ def slips(kind: str, reading: str, majority: str, *, valid: bool = True) -> int 
             return None if rest is None or main is None else main + rest
         return _edits(f, g, limit)
     ours, theirs = _groups(reading), _groups(majority)
+    if kind == "file_number" and ours == theirs:
+        return None  # the same number with another separator (۱۲۷۱۷-۹۴, ۱۲۷۱۷/۹۴): as written
     best: int | None = None
     orders = [(ours, 0)]
     if len(ours) > 1:
@@ -206,7 +208,7 @@ def slips(kind: str, reading: str, majority: str, *, valid: bool = True) -> int 
 def _truncated(ours: Sequence[str], theirs: Sequence[str]) -> int | None:
     """A renovation code that lost its last groups (``10-08-1`` of ``10-08-041-…``): its
     groups agree with the majority's first ones, the last one with the start or end of
-    the majority's next group."""
+    the majority's next group; or, the same way round, its first groups."""
     if len(ours) < 2 or len(ours) >= len(theirs):
         return None
     for orientation in (list(ours), list(ours)[::-1]):
@@ -214,6 +216,12 @@ def _truncated(ours: Sequence[str], theirs: Sequence[str]) -> int | None:
         if list(head) == list(theirs[: len(head)]):
             target = theirs[len(head)]
             if target.startswith(last) or target.endswith(last):
+                return 1
+        # or its first groups (a stamp or a box's side over the start of the code)
+        first, tail = orientation[0], orientation[1:]
+        if list(tail) == list(theirs[len(theirs) - len(tail) :]):
+            target = theirs[len(theirs) - len(tail) - 1]
+            if target.startswith(first) or target.endswith(first):
                 return 1
     return None
 

@@ -203,8 +203,12 @@ def _tatweel_as_hyphen(text: str) -> str:
     return _TATWEEL_BETWEEN_DIGITS_RE.sub("-", text)
 
 
+_BAR_SLASH_RE = re.compile(r"(?<=\d)([ ]?)\|(?=[ ]?\d{2}(?!\d))")
+
+
 def _fold_separators(text: str) -> str:
-    return text.translate(_SEPARATOR_TABLE)
+    # a slash with spaces round it (۶۳۵۲ / ۸۳) that OCR read as a bar: same length
+    return _BAR_SLASH_RE.sub(r"\1/", text.translate(_SEPARATOR_TABLE))
 
 
 def _delete_marks(text: str) -> str:
@@ -331,8 +335,9 @@ def _parse_date(a: str, b: str, c: str) -> tuple[str, str] | None:
 # --- patterns (on cleaned text) --------------------------------------------------------
 
 _FLAGS = re.IGNORECASE
-#: Between a label and its value: spaces, a colon (OCR sometimes doubles it), a line break.
-_GAP = r"(?:[ ]{0,4}[:;.,\-]{1,2}){0,2}[ ]{0,4}(?:\n[ ]{0,4})?"
+#: Between a label and its value: spaces, a colon (OCR sometimes doubles it), a line break,
+#: the side of a box the value is written in (read as | or [).
+_GAP = r"(?:[ ]{0,4}[:;.,\-|\[\]]{1,2}){0,2}[ ]{0,4}(?:\n[ ]{0,4})?"
 #: "of the property" / "its" between a label and its value (کد نوسازی ملک …, کد پستی آن …);
 #: ملک with its ل read as ن or its ک as گ.
 _OF = r"(?:(?:م[لن][کگ]|[اآ]ن)[ ]{0,3}:?[ ]{0,3}(?:\n[ ]{0,4})?)?"
@@ -350,9 +355,9 @@ _RUN = rf"{_TOKEN}(?:[ ]{_TOKEN}){{0,5}}"
 # words are specific enough to stand alone before a value that must pass its own checks.
 _FARI = r"[فخ]رع[یي]"
 _ASLI = r"ا[صض]ل[یي]"
-_NUMBER_WORD = r"شن?[مفه][اآ][رز]ه"
+_NUMBER_WORD = r"(?:شن?[مفه]|(?<![\w])س)[اآ][رز]ه"  # شماره; ساره where OCR lost ش's dots and م
 _KAD = r"[کگ][دذ]"
-_PLAQUE_HEAD = rf"[پب]لا[کگی](?:[ ]*ثبتی)?(?:[ ]*{_NUMBER_WORD})?{_GAP}"
+_PLAQUE_HEAD = rf"[پب]لا[کگی](?:[ ]*\n?[ ]*ثبتی)?(?:[ ]*{_NUMBER_WORD})?{_GAP}"
 _PLAQUE_FARI_FIRST_RE = re.compile(
     rf"{_NUMBER_START}(?P<f>\d+(?:\s{{0,3}}(?:و|,)\s{{0,3}}\d+){{0,5}})\s{{0,3}}{_FARI}"
     rf"\s{{0,3}}(?:از\s{{0,3}})?(?P<a>\d+)\s{{0,3}}{_ASLI}",
@@ -398,7 +403,7 @@ _RENOVATION_BARE_RE = re.compile(rf"{_NUMBER_START}(?P<v>\d{{2,3}}(?:[ ]?-[ ]?\d
 _SPACED_GROUPS = r"\d+(?:(?:[ ]?-[ ]?|[ ])\d+){0,3}"
 # After کد the label may have lost its پ's dots to a ن and gained a stray dot (کد.نستی).
 _POSTAL_RE = re.compile(
-    rf"(?:(?<!\w)(?:{_KAD}[ ]*)?[پب][سش]تت?ی|(?<!\w){_KAD}[ .]{{0,2}}[پبن][سش]تی"
+    rf"(?:(?<!\w)(?:{_KAD}[ ]*)?[پب][سش]تت?ی|(?<!\w){_KAD}[ .]{{0,2}}[پبن][سش]ت?ی"
     rf"|\b(?:postal|post|zip)[ ]*code){_GAP}{_OF}"
     rf"(?P<v>{_SPACED_GROUPS})",
     _FLAGS,
@@ -408,7 +413,8 @@ _PHONE_BEFORE_RE = re.compile(
     r"(?:تلفن|تلفکس|فکس|نمابر|همراه|موبایل|تماس|\btel\b|phone|fax|mobile)[^\n]{0,25}$", _FLAGS
 )
 _NATIONAL_ID_RE = re.compile(
-    rf"(?:(?<!\w)(?:{_KAD}[ ]*|{_NUMBER_WORD}[ ]*)?ملی|\bnational[ ]*(?:id|code|number)(?:[ ]*no\.?)?)"
+    rf"(?:(?<!\w)(?:{_KAD}[ ]*|{_NUMBER_WORD}[ ]*)?ملی|(?<!\w)(?:{_KAD}|{_NUMBER_WORD})[ ]*مل(?=[ ]?:)"
+    rf"|\bnational[ ]*(?:id|code|number)(?:[ ]*no\.?)?)"
     rf"{_GAP}(?P<v>{_SPACED_GROUPS})",
     _FLAGS,
 )
@@ -419,12 +425,12 @@ _PERMIT_RE = re.compile(
     _FLAGS,
 )
 _FILE_NAMED_RE = re.compile(
-    rf"(?:{_NUMBER_WORD}[ ]*[پب][رز]ونده|\bfile[ ]*(?:no\.?|number|\#)){_GAP}"
+    rf"(?:(?:{_NUMBER_WORD}|(?<!\w)ش[ ]?\.)[ ]*[پب][رز]ونده|\bfile[ ]*(?:no\.?|number|\#)){_GAP}"
     rf"(?P<v>{_TOKEN}(?:[ ]{_TOKEN})?)",
     _FLAGS,
 )
 _FILE_BARE_RE = re.compile(
-    rf"(?<!\w){_NUMBER_WORD}{_GAP}"
+    rf"(?<!\w)(?<!ثبتی )(?<!ثبتی){_NUMBER_WORD}{_GAP}"
     rf"(?P<v>{_SEP_GROUPS}{_END}(?:[ ]\d+{_END})?|\d{{6,8}}{_END}|\d{{2,5}}[ ]\d{{2,5}}{_END})",
     _FLAGS,
 )
@@ -806,6 +812,63 @@ def _find_bare_postal_codes(page: _Page) -> Iterator[_Match]:
         yield _postal_match(page, _groups(page, *m.span("v")))
 
 
+#: A national id or postal code standing alone (a form's value cell whose label OCR put
+#: elsewhere): ten digits, or a card's 3-6-1 groups, or a postal code's 5 and 5.
+_TEN_BARE_RE = re.compile(
+    rf"{_NUMBER_START}(?<!\d[ ])(?P<v>\d{{3}}-\d{{6}}-\d|\d-\d{{6}}-\d{{3}}|\d{{5}}[ ]\d{{5}}|\d{{10}})"
+    rf"{_END}"
+)
+
+
+#: What follows a value cell on a table row read as one line: another value or a label.
+_ROW_GOES_ON_RE = re.compile(rf"\d|(?:{_NUMBER_WORD}|{_KAD}|[پب]لا[کگ]|تاریخ|منطقه|نام)(?!\w)|[a-z]", _FLAGS)
+_NID_WORD_RE = re.compile(r"مل[یی]?(?!\w)|\bnational\b", _FLAGS)
+_POSTAL_WORD_RE = re.compile(r"[پب][سش]ت?ی|\bpostal\b", _FLAGS)
+
+
+def _postal_like(digits: str) -> bool:
+    return postal_code_warning(digits) is None and digits.startswith(HOME_POSTAL_PREFIXES)
+
+
+def _find_bare_tens(page: _Page) -> Iterator[_Match]:
+    """Ten digits with no label before them (a form's value cell whose label OCR put
+    elsewhere or garbled), never a phone number: a Karaj postal code when they read as one
+    (prefix 31, no 0 or 2 in the first five), else a national id when the check digit
+    holds; a 3-6-1 card id in either group order. Anything else is left."""
+    for m in _TEN_BARE_RE.finditer(page.clean):
+        start, end = m.span("v")
+        line_start = page.clean.rfind("\n", 0, start) + 1
+        line_end = page.clean.find("\n", end)
+        after = page.clean[end : min(end + 12, line_end if line_end >= 0 else len(page.clean))]
+        if _PHONE_BEFORE_RE.search(page.clean[max(line_start, start - 30) : start]):
+            continue
+        if _NID_WORD_RE.search(after) or _POSTAL_WORD_RE.search(after):
+            continue  # a label right after it: the value of a line OCR listed the wrong way
+        rest = page.clean[end : line_end if line_end >= 0 else len(page.clean)].strip(" :|[]")
+        if rest and not _ROW_GOES_ON_RE.match(rest):
+            continue  # a sentence goes on after it: a number someone wrote, not a form's cell
+        value = m.group("v")
+        groups = value.split("-")
+        if len(groups) == 3:
+            if [len(g) for g in groups] != [3, 6, 1]:
+                groups = groups[::-1]
+            nid = "".join(groups)
+            if national_id_valid(nid):
+                yield _Match(start, end, [_ident(Kind.NATIONAL_ID, start, end, nid)])
+            continue
+        halves = value.split(" ")
+        if len(halves) == 2:
+            for digits in ("".join(halves), "".join(halves[::-1])):
+                if _postal_like(digits):
+                    yield _Match(start, end, [_ident(Kind.POSTAL_CODE, start, end, digits)])
+                    break
+            continue
+        if _postal_like(value):
+            yield _Match(start, end, [_ident(Kind.POSTAL_CODE, start, end, value)])
+        elif national_id_valid(value):
+            yield _Match(start, end, [_ident(Kind.NATIONAL_ID, start, end, value)])
+
+
 def _find_national_ids(page: _Page) -> Iterator[_Match]:
     for m in _NATIONAL_ID_RE.finditer(page.clean):
         all_groups = _groups(page, *m.span("v"))
@@ -817,6 +880,8 @@ def _find_national_ids(page: _Page) -> Iterator[_Match]:
             continue
         shown = page.visual(groups) if len(groups) > 1 else groups
         candidates = [[g[0] for g in shown], [g[0] for g in reversed(shown)]]
+        # the card prints ۰۰۸-۴۵۷۵۹۴-۸: groups of 3, 6, 1 say which way round they are
+        candidates.sort(key=lambda ds: [len(d) for d in ds] != [3, 6, 1])
         for digits in candidates:
             canonical = "".join(digits).zfill(10)
             if national_id_valid(canonical):
@@ -938,7 +1003,11 @@ def _numbered(page: _Page, kind: Kind, m: re.Match[str], *, bare: bool = False) 
         return None
     pieces = re.split(r"([-/])", value)
     digits, seps = pieces[0::2], pieces[1::2]
-    order = page.visual_order(_groups(page, start, end)) if used == 1 and warning is None else None
+    # groups with spaces round their separator (۶۰۸۲۲ / ۸۸) are words OCR lists in reading
+    # order on a right-to-left line, however the page shows them left to right
+    spaced = page.is_rtl(start) and re.search(r"\d[ ]+[-/]|[-/][ ]+\d", page.clean[start:end])
+    order = (page.visual_order(_groups(page, start, end))
+             if used == 1 and warning is None and not spaced else None)
     if order is not None and len(order) == len(digits):
         digits = [digits[k] for k in order]
     elif len(digits) == 2 and page.is_rtl(start) and len(digits[0]) == 2 and len(digits[1]) >= 3:
@@ -956,6 +1025,8 @@ def _find_permit_numbers(page: _Page) -> Iterator[_Match]:
 def _find_file_numbers(page: _Page) -> Iterator[_Match]:
     for m in _FILE_NAMED_RE.finditer(page.clean):
         if (found := _numbered(page, Kind.FILE_NUMBER, m)) is not None:
+            if re.fullmatch(r"\d{1,2}", found.found[0].canonical):
+                continue  # no dossier has a file number of one or two digits: OCR noise
             yield found
     for m in _FILE_BARE_RE.finditer(page.clean):
         if (found := _numbered(page, Kind.FILE_NUMBER, m, bare=True)) is not None:
@@ -1052,6 +1123,7 @@ _FINDERS: list[tuple[str, Callable[[_Page], Iterator[_Match]]]] = [
     ("permit_number", _find_permit_numbers),
     ("file_number", _find_file_numbers),
     ("bare_postal_code", _find_bare_postal_codes),
+    ("bare_ten_digits", _find_bare_tens),
     ("date", _find_dates),
     ("repaired_date", _find_repaired_dates),
 ]
@@ -1193,6 +1265,83 @@ def _reading_order(
     return "".join(chars), where, sorted(moved.get(sp[2], sp) for sp in spans)
 
 
+#: A label standing alone in a register's heading (its value is on a line below).
+_REGISTER_LABEL = (
+    r"(?:[پب]لا[کگ](?:[ ]*ثبتی)?(?:[ ]*شماره)?|(?:[کگ]د[ ]*)?[پب]ستی(?:[ ]*ملک)?"
+    r"|(?:شماره|ش\.?)[ ]*[پب]رونده|(?:[کگ]د|شناسه)[ ]*نوسازی|(?:[کگ]د|شماره)[ ]*ملی"
+    r"|شماره[ ]*[پب]روانه(?:[ ]*ساختمانی)?)[ ]?:?"
+)
+_REGISTER_LABEL_LINE_RE = re.compile(rf"[ ]*{_REGISTER_LABEL}[ ]*")
+_REGISTER_HEAD_RE = re.compile(rf"[ ]*{_REGISTER_LABEL}(?:[ ]+{_REGISTER_LABEL})+[ ]*")
+_REGISTER_LABEL_RE = re.compile(_REGISTER_LABEL)
+#: One value of a register row: digit groups, with the words of a plaque's long form.
+_REGISTER_VALUE_RE = re.compile(
+    rf"\d{{5}}[ ]\d{{5}}(?!\d)|\d+(?:[ ]?[-/][ ]?\d+)*(?:[ ]{_FARI}(?:[ ]از[ ]\d+(?:[ ]{_ASLI})?)?"
+    rf"|[ ]{_ASLI}(?:[ ]\d+[ ]{_FARI})?)?"
+)
+
+
+def _register_pairs(lines: list[tuple[int, str]]) -> list[tuple[str, int]]:
+    """(label, value position) for the registers among ``lines`` (start, text): labels
+    heading a table, one per line or all on one line, and their values below in order."""
+    pairs: list[tuple[str, int]] = []
+    i = 0
+    while i < len(lines):
+        start, text = lines[i]
+        if _REGISTER_HEAD_RE.fullmatch(text) and i + 1 < len(lines):
+            labels = [m.group() for m in _REGISTER_LABEL_RE.finditer(text)]
+            vstart, vtext = lines[i + 1]
+            values = [m for m in _REGISTER_VALUE_RE.finditer(vtext)]
+            if len(values) == len(labels) and not _ARABIC_LETTER_RE.sub(
+                    "", _REGISTER_VALUE_RE.sub("", vtext)).strip(" :-/"):
+                pairs += [(label, vstart + m.start()) for label, m in zip(labels, values, strict=True)]
+                i += 2
+                continue
+        k = 0
+        while i + k < len(lines) and _REGISTER_LABEL_LINE_RE.fullmatch(lines[i + k][1]):
+            k += 1
+        if k >= 2 and i + 2 * k <= len(lines):
+            below = lines[i + k : i + 2 * k]
+            if all(_REGISTER_VALUE_RE.fullmatch(t.strip()) for _s, t in below):
+                pairs += [(lines[i + j][1].strip(), below[j][0] + len(below[j][1]) - len(below[j][1].lstrip()))
+                          for j in range(k)]
+                i += 2 * k
+                continue
+        i += max(k, 1)
+    return pairs
+
+
+def _label_registers(
+    clean: str, offsets: list[int], spans: list[tuple[int, int, int]]
+) -> tuple[str, list[int], list[tuple[int, int, int]]]:
+    """Put each register label before its value, as a form would write it (``کد پستی:
+    ۳۱۴۵۶۷۸۹۱۳``), so the labelled patterns read a table whose labels head the line above
+    its values. The inserted characters map to the value's own position; words shift."""
+    lines, at = [], 0
+    for text in clean.split("\n"):
+        lines.append((at, text))
+        at += len(text) + 1
+    pairs = _register_pairs(lines)
+    if not pairs:
+        return clean, offsets, spans
+    out, where, inserted, last = [], [], [], 0
+    for label, pos in sorted(pairs, key=lambda p: p[1]):
+        out.append(clean[last:pos])
+        where.extend(offsets[last:pos])
+        tag = label.rstrip(" :") + ": "
+        out.append(tag)
+        where.extend([offsets[pos]] * len(tag))
+        inserted.append((pos, len(tag)))
+        last = pos
+    out.append(clean[last:])
+    where.extend(offsets[last:])
+
+    def shift(x: int) -> int:
+        return x + sum(n for p, n in inserted if p <= x)
+
+    return "".join(out), where, [(shift(a), shift(b - 1) + 1, i) for a, b, i in spans]
+
+
 def _box_and_confidence(
     page: _Page, start: int, end: int
 ) -> tuple[tuple[int, int, int, int] | None, float | None]:
@@ -1224,6 +1373,7 @@ def extract(text: str, words: Sequence[OcrWord] | None = None) -> list[Identifie
     spans: list[tuple[int, int, int]] = []
     if words:
         clean, offsets, spans = _reading_order(clean, offsets, words, _align_words(clean, words))
+    clean, offsets, spans = _label_registers(clean, offsets, spans)
     page = _Page(clean, words, spans, source=text, offsets=offsets)
     accepted: list[_Match] = []
     for _name, finder in _FINDERS:

@@ -16,6 +16,7 @@ import jdatetime
 
 from samples import vocabulary as V
 from samples.render import NBSP
+from samples.splits import TUNED, variant_allowed
 
 FIRST_DATE = jdatetime.date(1380, 1, 1)
 LAST_DATE = jdatetime.date(1403, 12, 29)
@@ -218,6 +219,8 @@ class Typing:
     digits: str = "persian"
     keyboard: str = "persian"
     date: jdatetime.date | None = None
+    wide: bool = False  # the `wide` preset: identifiers and labels written every way
+    split: str = TUNED
 
 
 class Filler:
@@ -234,7 +237,30 @@ class Filler:
 
     def fill(self, template: str) -> Filled:
         idents: list[Identifier] = []
+        if self.page.wide and self.lang == "fa":
+            template = self._respell_labels(template)
         return Filled(self._format(template, idents), tuple(idents))
+
+    def _respell_labels(self, template: str) -> str:
+        """Labels as a clerk shortens them (کدپستی, پلاک, ش. پرونده…), one draw per label."""
+        for label, (common, rare) in V.LABEL_SPELLINGS.items():
+            if label not in template:
+                continue
+            choices = list(common)
+            if variant_allowed(self.page.split, "label:abbreviated-2"):
+                choices += list(rare)
+            weights = [4.0] + [1.0] * (len(choices) - 1)
+            # only a label right before its value (or a table's label cell), never one
+            # inside a phrase such as کد پستی ملک آن
+            pattern = rf"(?<!\S){re.escape(label)}(?=:? ?\{{|:?$)"
+            spelling = self.rng.choices(choices, weights)[0]
+            template = re.sub(pattern, lambda _m, s=spelling: s, template)
+        return template
+
+    def variant(self, name: str, share: float) -> bool:
+        """Draw a wide-preset variant; never one the page's split does not allow."""
+        return (self.page.wide and variant_allowed(self.page.split, name)
+                and self.rng.random() < share)
 
     def _format(self, template: str, idents: list[Identifier]) -> str:
         sections = [m.group(1) is not None for m in _PLAQUE.finditer(template)]
@@ -256,7 +282,7 @@ class Filler:
                ) -> tuple[str, Identifier]:
         """An identifier's written form, sometimes in a digit style other than the page's."""
         style = self.page.digits
-        if self.lang == "fa" and self.rng.random() < 0.1:
+        if self.lang == "fa" and self.rng.random() < (0.25 if self.page.wide else 0.1):
             style = self.rng.choice([s for s in DIGIT_SETS if s != style])
         text = with_digits(raw, style)
         if self.lang == "fa" and self.page.keyboard == "arabic":
@@ -268,6 +294,11 @@ class Filler:
         canonical = f"{p.main}/{p.sub}" if p.sub else str(p.main)
         if self.lang == "en":
             raw = canonical
+        elif p.sub and self.page.wide:
+            raw = self.rng.choices(
+                (f"{p.sub} فرعی از {p.main} اصلی", f"{p.main}/{p.sub}",
+                 f"{p.main} اصلی {p.sub} فرعی", f"{p.sub} فرعی از {p.main}"),
+                (45, 35, 10, 10))[0]
         else:
             raw = f"{p.sub} فرعی از {p.main} اصلی" if p.sub else f"{p.main} اصلی"
         return self._ident("plaque", raw, canonical,
@@ -299,11 +330,11 @@ class Filler:
             + d.owner.titled("fa"),
             "father": lambda: d.owner.father[1 if en else 0],
             "official": lambda: d.official.name(lang),
-            "nid": lambda: self._ident("national_id", d.owner.national_id, d.owner.national_id),
+            "nid": lambda: self._ident("national_id", self._nid_written(), d.owner.national_id),
             "renovation": lambda: self._ident("renovation_code", p.renovation_code,
                                               p.renovation_code),
             "postal": lambda: self._ident("postal_code", self._postal_written(), p.postal_code),
-            "file_no": lambda: self._ident("file_number", d.file_number, d.file_number),
+            "file_no": lambda: self._file_number(d.file_number),
             "letter_no": lambda: self._number_ident(f"{r.randint(1000, 99999)}/{yy}"),
             "ref_no": lambda: self._number_ident(f"{r.randint(1000, 99999)}/{yy}"),
             "permit_no": lambda: self._ident("permit_number", d.permit_number, d.permit_number),
@@ -336,11 +367,29 @@ class Filler:
         }
 
     def _number_ident(self, number: str) -> tuple[str, Identifier]:
-        return self._ident("file_number", number, number)
+        return self._file_number(number)
+
+    def _file_number(self, number: str) -> tuple[str, Identifier]:
+        """A file number; wide pages write its separator as ``-`` or with spaces round it."""
+        if not self.page.wide or self.lang == "en":
+            return self._ident("file_number", number, number)
+        sep = self.rng.choices(("/", "-", " / "), (60, 25, 15))[0]
+        written = number.replace("/", sep)
+        return self._ident("file_number", written, written.replace(" ", ""))
 
     def _postal_written(self) -> str:
         code = self.d.parcel.postal_code
+        if self.page.wide:
+            sep = self.rng.choices(("", "-", " "), (55, 30, 15))[0]
+            return f"{code[:5]}{sep}{code[5:]}" if sep else code
         return f"{code[:5]}-{code[5:]}" if self.rng.random() < 0.25 else code
+
+    def _nid_written(self) -> str:
+        """The national id; as the card prints it (۰۰۸-۴۵۷۵۹۴-۸) on some wide pages."""
+        nid = self.d.owner.national_id
+        if self.page.wide and self.rng.random() < 0.15:
+            return f"{nid[:3]}-{nid[3:9]}-{nid[9]}"
+        return nid
 
     def _address(self) -> str:
         p = self.d.parcel

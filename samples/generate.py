@@ -1,6 +1,6 @@
 """Make synthetic scans of Karaj planning dossiers, with exact ground truth.
 
-    python -m samples.generate --out DIR [--pages N] [--seed S] [--preset small|bench]
+    python -m samples.generate --out DIR [--pages N] [--seed S] [--preset small|bench|wide]
 
 writes ``DIR/scans/<dossier>/<file>`` (PDF, TIFF, JPEG, PNG) and ``DIR/ground_truth.json``.
 Real scans cannot be published, and their text and identifiers are unknown; these pages
@@ -47,8 +47,9 @@ from samples.render import (
     draw_stamp,
 )
 from samples.scanner import FALSE_DPIS, Degradation, scan
+from samples.splits import TUNED, fonts_of, split_of, variant_allowed
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the `wide` preset and its splits
 
 # ---------------------------------------------------------------- plans
 
@@ -66,6 +67,8 @@ class PagePlan:
     keyboard: str
     seed: int
     degradation: Degradation
+    split: str = TUNED
+    wide: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,11 @@ class Profile:
     homa: float
     arabic_keyboard: float
     stamp: float
+    # the `wide` preset only (shares of pages)
+    wide: bool = False
+    fax: float = 0.0
+    carbon: float = 0.0
+    copies: float = 0.0
 
 
 SMALL = Profile(skew=1.2, noise=3.0, specks=0.00015, blur=0.6, lighting=0.12, yellowed=0.3,
@@ -103,15 +111,19 @@ SMALL = Profile(skew=1.2, noise=3.0, specks=0.00015, blur=0.6, lighting=0.12, ye
 BENCH = Profile(skew=5.0, noise=12.0, specks=0.0025, blur=1.5, lighting=0.28, yellowed=0.45,
                 border=0.2, holes=0.25, rotate=1 / 6, roundtrip=0.25, jpeg_quality=(35, 85),
                 homa=0.25, arabic_keyboard=0.2, stamp=0.5)
+WIDE = replace(BENCH, skew=3.0, noise=10.0, specks=0.0015, stamp=0.6, wide=True, fax=0.1,
+               carbon=0.1, copies=0.2)
 
 # A dossier's story; a dossier's pages are an ordered selection of it.
 STORY: tuple[tuple[str, str | None], ...] = (
     ("permit", "application"), ("letter", "inquiry"), ("letter", "permit_request"),
     ("permit", "permit"), ("letter", "violation"), ("ruling", None), ("letter", "completion"))
+#: The wide preset's dossiers also hold inspection reports (ruled tables, boxed values).
+WIDE_STORY = (*STORY[:4], ("inspection", None), *STORY[4:], ("inspection", None))
 
 
 def page_plan(rng: random.Random, profile: Profile, kind: str, topic: str | None,
-              base: Degradation, **fixed: Any) -> PagePlan:
+              base: Degradation, split: str = TUNED, **fixed: Any) -> PagePlan:
     """Draw one page's typing and scanning choices; ``fixed`` pins some of them.
 
     The date is left empty: it depends on the page's place in its dossier.
@@ -133,11 +145,31 @@ def page_plan(rng: random.Random, profile: Profile, kind: str, topic: str | None
         punch_holes=2 if rng.random() < profile.holes else 0,
         stamp=kind != "summary" and rng.random() < profile.stamp,
         signature=kind in ("letter", "ruling", "permit") and rng.random() < 0.85)
+    if profile.wide:
+        d = _archive_history(rng, profile, d)
     d = replace(d, **{k: v for k, v in fixed.items() if k in Degradation.__dataclass_fields__})
+    font = rng.choice(fonts_of(split)) if profile.wide and not english else _font(
+        rng, profile, english)
     plan = PagePlan(kind=kind, topic=topic, language="en" if english else "fa", date=None,
-                    font=_font(rng, profile, english),
-                    digits=digits, keyboard=keyboard, seed=rng.randrange(2**32), degradation=d)
+                    font=font, digits=digits, keyboard=keyboard, seed=rng.randrange(2**32),
+                    degradation=d, split=split, wide=profile.wide)
     return replace(plan, **{k: v for k, v in fixed.items() if k in PagePlan.__dataclass_fields__})
+
+
+def _archive_history(rng: random.Random, profile: Profile, d: Degradation) -> Degradation:
+    """What befell a wide page before the scanner: a fax, a carbon copy, copies of copies.
+
+    A fax arrives bitonal whatever the file format; the other two keep the file's mode.
+    """
+    roll = rng.random()
+    if roll < profile.fax:
+        return replace(d, fax=True, bitonal=True, mode="1", jpeg_quality=None, blur=0.0,
+                       noise=0.0)
+    if roll < profile.fax + profile.carbon:
+        return replace(d, carbon=True)
+    if roll < profile.fax + profile.carbon + profile.copies:
+        return replace(d, generations=rng.choice((1, 2)))
+    return d
 
 
 def _font(rng: random.Random, profile: Profile, english: bool) -> str:
@@ -237,12 +269,52 @@ def plan_bench(rng: random.Random, pages: int) -> list[FilePlan]:
     return _date_pages(rng, files)
 
 
-def _story(rng: random.Random, n: int) -> list[tuple[str, str | None]]:
+def plan_wide(rng: random.Random, pages: int, split: str) -> list[FilePlan]:
+    """The bench proportions, plus new layouts, typefaces, clerks' spellings and archive
+    histories; fonts and variants follow the seed's split (samples/splits.py)."""
+    taken: set[str] = set()
+    files: list[FilePlan] = []
+    while pages > 0:
+        dossier = make_dossier(rng, taken)
+        n = min(pages, rng.randint(2, 6))
+        pages -= n
+        story = _story(rng, n, WIDE_STORY)
+        number = 1
+        while story:
+            fmt = rng.choices(("pdf", "tif", "jpg", "png"), (35, 30, 20, 15))[0]
+            take = rng.randint(1, min(3, len(story))) if fmt in ("pdf", "tif") else 1
+            base = _bench_file_settings(rng, fmt)
+            plans = [page_plan(rng, WIDE, kind, topic, base, split=split)
+                     for kind, topic in story[:take]]
+            plans = _one_file_mode(plans, fmt)
+            files.append(FilePlan(dossier, f"scan_{number:02d}.{fmt}", fmt,
+                                  _compression(fmt, plans[0].degradation.mode, rng),
+                                  tuple(plans)))
+            story, number = story[take:], number + 1
+    return _date_pages(rng, files)
+
+
+def _one_file_mode(plans: list[PagePlan], fmt: str) -> list[PagePlan]:
+    """Pages of one file share mode and JPEG quality: a fax makes the whole file bitonal
+    (a JPEG holds it as grey, the fax printed and scanned again)."""
+    if not any(p.degradation.fax for p in plans):
+        return plans
+    if fmt == "jpg":
+        return [replace(p, degradation=replace(p.degradation, bitonal=False, mode="L",
+                                               jpeg_quality=p.degradation.jpeg_quality or 75))
+                for p in plans]
+    return [replace(p, degradation=replace(p.degradation, bitonal=True, mode="1",
+                                           jpeg_quality=None))
+            for p in plans]
+
+
+def _story(rng: random.Random, n: int,
+           story: tuple[tuple[str, str | None], ...] = STORY) -> list[tuple[str, str | None]]:
     summary = n >= 3 and rng.random() < 0.2
     body = n - summary
-    picks = sorted(rng.sample(range(len(STORY)), min(body, len(STORY))))
-    picks += sorted(rng.choices(range(len(STORY)), k=body - len(picks)))
-    return [STORY[i] for i in picks] + ([("summary", None)] if summary else [])
+    picks = sorted(rng.sample(range(len(story)), min(body, len(story))))
+    picks += sorted(rng.choices(range(len(story)), k=body - len(picks)))
+    return [story[i] for i in picks] + ([("summary", None)] if summary else [])
 
 
 def _bench_file_settings(rng: random.Random, fmt: str) -> Degradation:
@@ -325,17 +397,63 @@ class PageBuilder:
         self.w.table_row([f.text for f in filled], **style)
         self._commit(filled)
 
+    def grid(self, *cells: str, **style: Any) -> None:
+        filled = [self.filler.fill(t) for t in cells]
+        self.w.grid_row([f.text for f in filled], **style)
+        self._commit(filled)
+
+    def boxed(self, label: str, value: str, **style: Any) -> None:
+        filled = [self.filler.fill(label), self.filler.fill(value)]
+        self.w.boxed(filled[0].text, filled[1].text, **style)
+        self._commit(filled)
+
+    def ruled(self, heads: Sequence[str], cols: Sequence[Sequence[str]], **style: Any
+              ) -> list[Box]:
+        """Ruled columns, each read whole; identifiers committed in that reading order."""
+        filled_heads = [self.filler.fill(h) for h in heads]
+        filled = [[self.filler.fill(t) for t in col] for col in cols]
+        boxes = self.w.ruled_columns([f.text for f in filled_heads],
+                                     [[f.text for f in col] for col in filled], **style)
+        for head, col in zip(filled_heads, filled, strict=True):
+            self._commit([head, *col])
+        return boxes
+
     def sign(self, boxes: Sequence[Box], stamp_lines: Sequence[str]) -> None:
-        """Scrawls over the signature blocks and, on some pages, a stamp across one."""
+        """Scrawls over the signature blocks and, on some pages, a stamp across one.
+
+        On wide pages a scrawl may run over the signer's printed name, and a stamp may
+        land on a line that carries an identifier.
+        """
         d = self.plan.degradation
         if d.signature:
             for box in boxes:
-                draw_signature(self.w.image, _raise_box(box), self.rng)
+                over_text = self.plan.wide and self.rng.random() < 0.5
+                draw_signature(self.w.image, box if over_text else _raise_box(box), self.rng)
+        if d.stamp and self.plan.wide and self.rng.random() < 0.5 and self._stamp_a_number(
+                stamp_lines):
+            return
         if d.stamp and boxes:
             left, top, right, bottom = self.rng.choice(list(boxes))
             centre = ((left + right) / 2 + self.rng.uniform(-200, 200),
                       top + self.rng.uniform(-40, 120))
             draw_stamp(self.w.image, centre, self.rng, stamp_lines)
+
+
+    def _stamp_a_number(self, stamp_lines: Sequence[str]) -> bool:
+        """A stamp centred near a printed identifier, as clerks stamp the figures they
+        certify; False when the page shows none."""
+        boxes = getattr(self.w, "line_boxes", None)
+        if not boxes:
+            return False
+        wanted = [i.text for i in self.identifiers if i.kind != "date"]
+        lines = [k for k, line in enumerate(self.w.lines) if any(t in line for t in wanted)]
+        if not lines:
+            return False
+        left, top, right, bottom = boxes[self.rng.choice(lines)]
+        centre = ((left + right) / 2 + self.rng.uniform(-150, 150),
+                  (top + bottom) / 2 + self.rng.uniform(-60, 60))
+        draw_stamp(self.w.image, centre, self.rng, stamp_lines)
+        return True
 
 
 def _raise_box(box: Box) -> Box:
@@ -443,9 +561,38 @@ def build_summary(b: PageBuilder) -> None:
     b.w.footer(b.filler.fill(V.EN_FOOTER).text, size=32)
 
 
+def build_inspection(b: PageBuilder) -> None:
+    """An inspection report (wide preset): a ruled table of labels and values in cells of
+    their own, a register whose labels head the line above the values, boxed values and
+    two ruled columns."""
+    rng, f = b.rng, b.filler
+    b.columns([list(V.LETTERHEAD), list(V.INSPECTION_NUMBERS)], weights=(0.6, 0.4),
+              fonts=(("titr", 46), ("nazli-bold", 44)))
+    b.line(V.INSPECTION_TITLE, font="titr", size=58, align="center", spacing=1.7)
+    size = b.w.style.body_size - 8
+    for row in V.INSPECTION_GRID:
+        b.grid(*row, weights=(0.75, 1.45, 0.75, 1.45), size=size, bold=(True, False) * 2)
+    b.w.gap(40)
+    b.grid(*V.REGISTER_HEADS, size=size, bold=True)
+    b.grid(*V.REGISTER_FIELDS, size=size)
+    b.w.gap(40)
+    for label, value in rng.sample(V.INSPECTION_STACKED, 2):
+        below = f.variant("form:value-below", 0.4)
+        cells = f.variant("form:digit-cells", 0.5) and value == "{postal}"
+        b.boxed(label + ":", value, below=below, cells=cells)
+    b.w.gap(20)
+    heads = [head for head, _ in V.INSPECTION_COLUMNS]
+    cols = [list(lines) for _, lines in V.INSPECTION_COLUMNS]
+    b.ruled(heads, cols, size=size)
+    b.w.gap(160)
+    boxes = b.columns([[V.INSPECTION_SIGNERS[0]], [V.INSPECTION_SIGNERS[1]]], align="center",
+                      fonts=(("nazli-bold", 44), ("nazli-bold", 44)))
+    b.sign(boxes, V.LETTERHEAD)
+
+
 BUILDERS: dict[str, Callable[[PageBuilder], None]] = {
     "letter": build_letter, "permit": build_permit, "ruling": build_ruling,
-    "summary": build_summary,
+    "summary": build_summary, "inspection": build_inspection,
 }
 
 
@@ -456,13 +603,36 @@ class RenderedPage:
     identifiers: tuple[Identifier, ...] = field(default_factory=tuple)
 
 
+def page_setup(rng: random.Random, plan: PagePlan) -> tuple[Style, Typing]:
+    """A page's type style and typing, drawn first from its seed (the text-only corpus
+    of bench/corpus.py draws them the same way)."""
+    size = rng.choice((46, 48, 50, 52))
+    if plan.language == "en":
+        style = Style.english(size - 6)
+    elif plan.font in ("nazli", "homa"):
+        style = Style.persian(plan.font, size)
+    else:
+        style = Style.family(plan.font, size, titr_headings=rng.random() < 0.4)
+    typing = Typing(plan.language, plan.digits, plan.keyboard, plan.date, wide=plan.wide,
+                    split=plan.split)
+    return style, typing
+
+
+def fax_header(b: PageBuilder) -> None:
+    """The sending machine's line across the top of a received fax (held-out variant)."""
+    r = b.rng
+    number = f"026-{r.randint(32000000, 34999999)}"
+    b.w.line(f"FAX {number}   {r.randint(7, 15):02d}:{r.randint(0, 59):02d}   "
+             f"P.{r.randint(1, 3):02d}", font="serif", size=30, spacing=1.6)
+
+
 def render_page(dossier: Dossier, plan: PagePlan) -> RenderedPage:
     """Draw one clean upright page at 300 dpi, with its text and identifiers."""
     rng = random.Random(plan.seed)
-    size = rng.choice((46, 48, 50, 52))
-    style = Style.english(size - 6) if plan.language == "en" else Style.persian(plan.font, size)
-    typing = Typing(plan.language, plan.digits, plan.keyboard, plan.date)
+    style, typing = page_setup(rng, plan)
     builder = PageBuilder(PageWriter(style), Filler(dossier, typing, rng), rng, plan)
+    if plan.degradation.fax and variant_allowed(plan.split, "scan:fax-header"):
+        fax_header(builder)
     BUILDERS[plan.kind](builder)
     return RenderedPage(builder.w.image, builder.w.text, tuple(builder.identifiers))
 
@@ -512,14 +682,16 @@ def page_record(plan: FilePlan, number: int, page: PagePlan,
         "degradation": page.degradation.to_json(),
         "render": {"topic": page.topic, "font": page.font, "digits": page.digits,
                    "keyboard": page.keyboard, "format": plan.fmt,
-                   "compression": plan.compression},
+                   "compression": plan.compression, "split": page.split},
     }
 
 
-PLANNERS: dict[str, Callable[[random.Random, int], list[FilePlan]]] = {
-    "small": plan_small, "bench": plan_bench,
+PLANNERS: dict[str, Callable[[random.Random, int, str], list[FilePlan]]] = {
+    "small": lambda rng, pages, _split: plan_small(rng, pages),
+    "bench": lambda rng, pages, _split: plan_bench(rng, pages),
+    "wide": plan_wide,
 }
-DEFAULT_PAGES = {"small": 10, "bench": 60}
+DEFAULT_PAGES = {"small": 10, "bench": 60, "wide": 30}
 
 
 class OutputInUse(RuntimeError):
@@ -530,7 +702,8 @@ def plan_files(preset: str, pages: int, seed: int) -> list[FilePlan]:
     """Every decision for a run; seeded from a string, so hash randomization never matters."""
     if preset not in PLANNERS:
         raise ValueError(f"unknown preset {preset!r}; choose from {sorted(PLANNERS)}")
-    return PLANNERS[preset](random.Random(f"parvandeh-samples:{preset}:{seed}"), pages)
+    return PLANNERS[preset](random.Random(f"parvandeh-samples:{preset}:{seed}"), pages,
+                            split_of(seed))
 
 
 def generate(out: Path, *, preset: str = "small", pages: int | None = None,
@@ -553,6 +726,8 @@ def generate(out: Path, *, preset: str = "small", pages: int | None = None,
         write_file(folder / plan.name, plan, images)
     generator = {"name": "samples.generate", "version": GENERATOR_VERSION, "preset": preset,
                  "seed": seed, "pages": pages, "render_dpi": RENDER_DPI}
+    if preset == "wide":
+        generator["split"] = split_of(seed)
     truth = {"generator": generator, "pages": records}
     (out / "ground_truth.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -578,7 +753,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--preset", choices=sorted(DEFAULT_PAGES), default="small")
-    parser.add_argument("--pages", type=int, help="total pages (default: 10 small, 60 bench)")
+    parser.add_argument("--pages", type=int, help="total pages (default: 10 small, 60 bench, 30 wide)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     if args.pages is not None and args.pages < 1:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont, features
 
+from samples.splits import heldout_font_dir
+
 PAGE_SIZE = (2480, 3508)  # A4 at 300 dpi
 RENDER_DPI = 300
 MARGIN = 220
@@ -30,6 +32,33 @@ FONTS: dict[str, Path] = {
     "serif": FONT_DIR / "dejavu/DejaVuSerif.ttf",
     "serif-bold": FONT_DIR / "dejavu/DejaVuSerif-Bold.ttf",
 }
+_OT = Path("/usr/share/fonts/opentype")
+_TT = FONT_DIR
+#: The wider generator's body typefaces: (regular, bold) files, None where a family has no
+#: bold (its regular is used). Debian's and assets' are tuned; "heldout:" ones come from
+#: scripts/fonts.sh (samples/splits.py says which is which).
+FAMILIES: dict[str, tuple[str, str | None]] = {
+    "freefarsi": (f"{_TT}/freefarsi/FreeFarsi.ttf", f"{_TT}/freefarsi/FreeFarsi-Bold.ttf"),
+    "noto-naskh": (f"{_TT}/noto/NotoNaskhArabic-Regular.ttf", f"{_TT}/noto/NotoNaskhArabic-Bold.ttf"),
+    "noto-sans": (f"{_TT}/noto/NotoSansArabic-Regular.ttf", f"{_TT}/noto/NotoSansArabic-Bold.ttf"),
+    "noto-kufi": (f"{_TT}/noto/NotoKufiArabic-Regular.ttf", f"{_TT}/noto/NotoKufiArabic-Bold.ttf"),
+    "amiri": (f"{_OT}/fonts-hosny-amiri/Amiri-Regular.ttf", f"{_OT}/fonts-hosny-amiri/Amiri-Bold.ttf"),
+    "scheherazade": (f"{_TT}/scheherazade/Scheherazade-Regular.ttf",
+                     f"{_TT}/scheherazade/Scheherazade-Bold.ttf"),
+    "lateef": (f"{_OT}/lateef/Lateef-Regular.ttf", f"{_OT}/lateef/Lateef-Bold.ttf"),
+    "harmattan": (f"{_TT}/harmattan/Harmattan-Regular.ttf", f"{_TT}/harmattan/Harmattan-Bold.ttf"),
+    "vazirmatn": ("assets:Vazirmatn-Regular.ttf", None),
+    "sahel": ("heldout:Sahel.ttf", "heldout:Sahel-Bold.ttf"),
+    "samim": ("heldout:Samim.ttf", "heldout:Samim-Bold.ttf"),
+    "shabnam": ("heldout:Shabnam.ttf", "heldout:Shabnam-Bold.ttf"),
+    "tanha": ("heldout:Tanha.ttf", None),
+    "parastoo": ("heldout:Parastoo.ttf", "heldout:Parastoo-Bold.ttf"),
+    "gandom": ("heldout:Gandom.ttf", None),
+    "nahid": ("heldout:Nahid.ttf", None),
+}
+#: Faces whose letters are small (or large) for their em, scaled to a typist's 12 pt.
+FONT_SCALE = {"lateef": 1.3, "scheherazade": 1.1, "amiri": 1.05, "noto-kufi": 0.85,
+              "sahel": 0.92, "vazirmatn": 0.9, "shabnam": 0.92, "harmattan": 1.15}
 INK = (22, 22, 26)
 
 Box = tuple[int, int, int, int]
@@ -48,14 +77,33 @@ def require_raqm() -> None:
         )
 
 
-@lru_cache(maxsize=64)
+def font_file(name: str) -> Path:
+    """The file of a face: ``nazli``, ``titr``…, or a family's ``NAME`` / ``NAME-bold``."""
+    if name in FONTS:
+        return FONTS[name]
+    family, bold = (name[:-5], True) if name.endswith("-bold") else (name, False)
+    regular, heavy = FAMILIES[family]
+    where = (heavy or regular) if bold else regular
+    if where.startswith("assets:"):
+        from assets import font_path
+
+        return font_path(where.removeprefix("assets:"))
+    if where.startswith("heldout:"):
+        return heldout_font_dir() / where.removeprefix("heldout:")
+    return Path(where)
+
+
+@lru_cache(maxsize=256)
 def load_font(name: str, size: int) -> ImageFont.FreeTypeFont:
-    """A font from the Debian packages, always with raqm layout."""
-    path = FONTS[name]
+    """A font from the Debian packages (or the held-out cache), always with raqm layout."""
+    path = font_file(name)
     if not path.exists():
-        raise FileNotFoundError(
-            f"{path} is missing; install fonts-farsiweb and fonts-dejavu-core (Debian)"
-        )
+        hint = ("run scripts/fonts.sh (held-out fonts from npm)" if name.split("-bold")[0]
+                in FAMILIES and FAMILIES[name.split("-bold")[0]][0].startswith("heldout:")
+                else "install fonts-farsiweb, fonts-freefarsi, fonts-noto-core, fonts-hosny-amiri, "
+                "fonts-sil-scheherazade, fonts-sil-lateef, fonts-sil-harmattan and "
+                "fonts-dejavu-core (Debian)")
+        raise FileNotFoundError(f"{path} is missing; {hint}")
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.RAQM)
 
 
@@ -100,6 +148,22 @@ class Style:
     def english(cls, body_size: int = 42) -> Style:
         return cls(False, "serif", body_size, "serif-bold", "serif-bold")
 
+    @classmethod
+    def family(cls, family: str, body_size: int, *, titr_headings: bool) -> Style:
+        """A page typed in one of ``FAMILIES``; headings in its bold or in Titr."""
+        return cls(True, family, body_size, "titr" if titr_headings else f"{family}-bold",
+                   f"{family}-bold")
+
+    def face(self, name: str | None) -> str:
+        """The page's own face for a builder's generic one (Titr heading, Nazli bold/body)."""
+        if name is None or self.body_font in ("nazli", "homa") or not self.rtl:
+            return name or self.body_font
+        return {"titr": self.heading_font, "nazli-bold": self.bold_font,
+                "nazli": self.body_font}.get(name, name)
+
+    def scaled(self, size: int) -> int:
+        return round(size * FONT_SCALE.get(self.body_font, 1.0)) if self.rtl else size
+
 
 class PageWriter:
     """Flows text down the page like a typist, and remembers every line it drew."""
@@ -110,6 +174,7 @@ class PageWriter:
         self.image = Image.new("RGB", PAGE_SIZE, "white")
         self.draw = ImageDraw.Draw(self.image)
         self.lines: list[str] = []
+        self.line_boxes: list[Box] = []  # where each of ``lines`` was drawn
         self.signature_boxes: list[Box] = []
         self.y = MARGIN
         self.left = MARGIN
@@ -125,7 +190,7 @@ class PageWriter:
         return self.bottom - self.y
 
     def _font(self, font: str | None, size: int | None) -> ImageFont.FreeTypeFont:
-        return load_font(font or self.style.body_font, size or self.style.body_size)
+        return load_font(self.style.face(font), self.style.scaled(size or self.style.body_size))
 
     def _put(self, text: str, x: float, baseline: float, font: ImageFont.FreeTypeFont,
              align: str) -> None:
@@ -134,9 +199,13 @@ class PageWriter:
         horizontal = {"start": "r" if self.style.rtl else "l", "end": "l" if self.style.rtl else "r",
                       "center": "m"}[align]
         direction, language = ("rtl", "fa") if self.style.rtl else ("ltr", "en")
-        self.draw.text((x, baseline), text, font=font, fill=INK, anchor=horizontal + "s",
+        anchor = horizontal + "s"
+        self.draw.text((x, baseline), text, font=font, fill=INK, anchor=anchor,
                        direction=direction, language=language)
         self.lines.append(text)
+        box = self.draw.textbbox((x, baseline), text, font=font, anchor=anchor,
+                                 direction=direction, language=language)
+        self.line_boxes.append(tuple(round(v) for v in box))  # type: ignore[arg-type]
 
     def _x(self, align: str, left: int, right: int) -> float:
         start, end = (right, left) if self.style.rtl else (left, right)
@@ -173,7 +242,8 @@ class PageWriter:
                 fonts: Sequence[tuple[str, int]] | None = None, align: str = "start",
                 spacing: float = 1.6, reserve: int = 0) -> list[Box]:
         """Side-by-side blocks, the first one where reading starts; returns their boxes."""
-        faces = [load_font(*f) for f in fonts] if fonts else [self._font(None, None)] * len(cols)
+        faces = ([self._font(*f) for f in fonts] if fonts
+                 else [self._font(None, None)] * len(cols))
         step = round(max(f.size for f in faces) * spacing)
         depth = step * max(len(c) for c in cols)
         self._need(depth, reserve)
@@ -211,8 +281,96 @@ class PageWriter:
             x = left if self.style.rtl else right
         self.y += height
 
+    def grid_row(self, cells: Sequence[str], *, weights: Sequence[float] | None = None,
+                 size: int | None = None, bold: Sequence[bool] | bool = False,
+                 reserve: int = 0) -> None:
+        """A row of a ruled table whose labels and values sit in cells of their own."""
+        base = size or self.style.body_size
+        height = round(base * 2.1)
+        self._need(height, reserve)
+        weights = weights or [1.0] * len(cells)
+        bolds = [bold] * len(cells) if isinstance(bold, bool) else list(bold)
+        x = float(self.right if self.style.rtl else self.left)
+        pad = base // 3
+        for text, w, heavy in zip(cells, weights, bolds, strict=True):
+            span = self.width * w / sum(weights)
+            left, right = (x - span, x) if self.style.rtl else (x, x + span)
+            self.draw.rectangle((left, self.y, right, self.y + height), outline=INK, width=2)
+            if text:
+                face = self._fit(text.replace(NBSP, " "), heavy, base, int(span - 2 * pad))
+                self._put(text, (left + right) / 2, self.y + height / 2 + face.size * 0.35, face,
+                          "center")
+            x = left if self.style.rtl else right
+        self.y += height
+
+    def boxed(self, label: str, value: str, *, below: bool = False, cells: bool = False,
+              reserve: int = 0) -> None:
+        """A form field whose value is written in a ruled box (or one digit per cell),
+        beside its label or on the line under it."""
+        face = self._font(None, None)
+        bold = self._font("nazli-bold", None)
+        height = round(face.size * 1.9)
+        self._need(height * (2 if below else 1) + 20, reserve)
+        start = self.right if self.style.rtl else self.left
+        label_w = text_length(label, bold, rtl=self.style.rtl)
+        self._put(label, start, self.y + height / 2 + face.size * 0.35, bold, "start")
+        if below:
+            self.y += height + 10
+            edge = start
+        else:
+            edge = start - label_w - 40 if self.style.rtl else start + label_w + 40
+        shown = value.replace(NBSP, " ")
+        baseline = self.y + height / 2 + face.size * 0.35
+        if cells:
+            chars = [c for c in shown if c != " "]
+            cell = round(face.size * 1.05)
+            right = edge if self.style.rtl else edge + cell * len(chars)
+            for i in range(len(chars)):  # digits run left to right even on a Persian page
+                x0 = right - cell * (len(chars) - i)
+                self.draw.rectangle((x0, self.y, x0 + cell, self.y + height), outline=INK, width=2)
+                self.draw.text((x0 + cell / 2, baseline), chars[i], font=face, fill=INK,
+                               anchor="ms")
+            self.lines.append(shown)
+            self.line_boxes.append((right - cell * len(chars), self.y, right, self.y + height))
+        else:
+            width = text_length(shown, face, rtl=self.style.rtl) + 60
+            left, right = (edge - width, edge) if self.style.rtl else (edge, edge + width)
+            self.draw.rectangle((left, self.y, right, self.y + height), outline=INK, width=3)
+            self._put(value, (left + right) / 2, baseline, face, "center")
+        self.y += height + 24
+
+    def ruled_columns(self, heads: Sequence[str], cols: Sequence[Sequence[str]], *,
+                      size: int | None = None, reserve: int = 0) -> list[Box]:
+        """Two (or more) columns inside a frame with a ruling between them; each column is
+        read whole, its heading first, before the next."""
+        face = self._font(None, size)
+        bold = self._font("nazli-bold", size)
+        step = round(face.size * 1.7)
+        depth = step * (1 + max(len(c) for c in cols)) + 30
+        self._need(depth, reserve)
+        n = len(cols)
+        top = self.y
+        self.draw.rectangle((self.left, top, self.right, top + depth), outline=INK, width=3)
+        self.draw.line((self.left, top + step + 10, self.right, top + step + 10), fill=INK, width=2)
+        boxes: list[Box] = []
+        for i, (head, col) in enumerate(zip(heads, cols, strict=True)):
+            k = n - 1 - i if self.style.rtl else i
+            left = round(self.left + self.width * k / n)
+            right = round(self.left + self.width * (k + 1) / n)
+            if k:
+                self.draw.line((left, top, left, top + depth), fill=INK, width=3)
+            self._put(head, (left + right) / 2, top + face.size * 1.15, bold, "center")
+            for j, text in enumerate(col):
+                edge = right - 30 if self.style.rtl else left + 30
+                self._put(text, edge, top + step * (j + 1) + 20 + face.size * 1.15, face,
+                          "start")
+            boxes.append((left, top, right, top + depth))
+        self.y += depth + 30
+        return boxes
+
     def _fit(self, text: str, bold: bool, size: int, width: int) -> ImageFont.FreeTypeFont:
         name = self.style.bold_font if bold else self.style.body_font
+        size = self.style.scaled(size)
         while size > 28 and text_length(text, load_font(name, size), rtl=self.style.rtl) > width:
             size -= 2
         return load_font(name, size)

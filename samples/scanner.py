@@ -43,6 +43,9 @@ class Degradation:
     jpeg_quality: int | None = None
     stamp: bool = False
     signature: bool = False
+    fax: bool = False          # sent by fax: 98 lines an inch, bitonal, streaks (wide preset)
+    carbon: bool = False       # a carbon copy: faint, blurred, bluish ink with a ghost
+    generations: int = 0       # photocopies of photocopies: 0 for the scan of the original
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -51,6 +54,10 @@ class Degradation:
 def scan(page: Image.Image, d: Degradation, rng: np.random.Generator, *,
          jpeg_roundtrip: bool = False) -> Image.Image:
     """Degrade a clean 300-dpi RGB page into what the archive's file holds."""
+    if d.carbon:
+        page = _carbon(page, rng)
+    for _ in range(d.generations):
+        page = _photocopy(page, rng)
     image = page if d.mode == "RGB" else page.convert("L")
     pixels = np.asarray(image, dtype=np.float32)
     pixels = _age_paper(pixels, d, rng)
@@ -68,6 +75,8 @@ def scan(page: Image.Image, d: Degradation, rng: np.random.Generator, *,
     if d.dpi != RENDER_DPI:
         size = (round(PAGE_SIZE[0] * d.dpi / RENDER_DPI), round(PAGE_SIZE[1] * d.dpi / RENDER_DPI))
         image = image.resize(size, Image.Resampling.LANCZOS)
+    if d.fax:
+        image = _fax(image, d.dpi, rng)
     image = _sensor_noise(image, d, rng)
     if jpeg_roundtrip and d.jpeg_quality and not d.bitonal:
         image = _jpeg_roundtrip(image, d.jpeg_quality)
@@ -146,6 +155,61 @@ def _sensor_noise(image: Image.Image, d: Degradation, rng: np.random.Generator) 
                                                     else values[keep])
     image = _to_image(pixels)
     return image.convert("1") if d.bitonal else image
+
+
+def _carbon(page: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Carbon paper: strokes spread and turn blue-violet, a little paler, with a faint
+    doubled ghost (a copy a clerk still reads)."""
+    grey = np.asarray(page.convert("L"), dtype=np.float32) / 255
+    ink = 1 - grey
+    shift = int(rng.integers(2, 5))
+    ghost = np.roll(ink, (shift, -shift), axis=(0, 1)) * rng.uniform(0.12, 0.22)
+    ink = np.clip(ink * rng.uniform(0.85, 0.95) + ghost, 0, 1)
+    soft = Image.fromarray(np.uint8(ink * 255)).filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 1.1)))
+    ink = np.clip(np.asarray(soft, dtype=np.float32) / 255 * 1.25, 0, 1)
+    colour = np.array([55, 45, 140], dtype=np.float32)
+    paper = np.array([248, 246, 240], dtype=np.float32)
+    rgb = paper - ink[..., None] * (paper - colour)
+    return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
+
+
+def _photocopy(page: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """One more pass through a copier: harder contrast, fattened strokes, toner dust, a
+    grey cast and a slightly shrunk, shifted image."""
+    grey = page.convert("L")
+    if rng.random() < 0.5:  # a copier set dark fattens the strokes
+        grey = grey.filter(ImageFilter.MinFilter(3))
+    pixels = np.asarray(grey, dtype=np.float32)
+    pixels = np.clip((pixels - 40) * 1.2, 0, 255)
+    cast = rng.uniform(8, 25)
+    pixels = pixels - cast * (pixels > 128)
+    h, w = pixels.shape
+    n = int(h * w * rng.uniform(0.0004, 0.0012))
+    ys, xs = rng.integers(0, h - 2, n), rng.integers(0, w - 2, n)
+    pixels[ys, xs] = 30
+    pixels[ys + 1, xs] = 60
+    out = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    scale = rng.uniform(0.97, 0.995)
+    small = out.resize((round(w * scale), round(h * scale)), Image.Resampling.BILINEAR)
+    canvas = Image.new("L", (w, h), int(255 - cast))
+    canvas.paste(small, (int(rng.integers(0, w - small.width + 1)),
+                         int(rng.integers(0, h - small.height + 1))))
+    return canvas.filter(ImageFilter.GaussianBlur(0.6)).convert("RGB")
+
+
+def _fax(image: Image.Image, dpi: int, rng: np.random.Generator) -> Image.Image:
+    """A fax at standard resolution: 98 lines an inch (a third of the rows), thresholded,
+    with the dropped and black scan lines a noisy telephone line leaves."""
+    grey = image.convert("L")
+    w, h = grey.size
+    rows = round(h * 98 / dpi)
+    coarse = grey.resize((round(w * 204 / dpi), rows), Image.Resampling.BOX)
+    pixels = np.where(np.asarray(coarse, dtype=np.float32) > 140, 255, 0).astype(np.uint8)
+    for _ in range(int(rng.integers(2, 8))):
+        y = int(rng.integers(0, rows))
+        pixels[y:y + int(rng.integers(1, 3))] = 255 if rng.random() < 0.7 else 0
+    back = Image.fromarray(pixels).resize((w, h), Image.Resampling.NEAREST)
+    return back if image.mode == "L" else back.convert(image.mode)
 
 
 def _jpeg_roundtrip(image: Image.Image, quality: int) -> Image.Image:

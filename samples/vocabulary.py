@@ -331,3 +331,50 @@ EN_STATUS = (
     "Status: referred to the legal department.",
 )
 EN_FOOTER = "Prepared by the archive unit of the Karaj Municipality, telephone {phone}."
+
+# --- the wider generator (preset `wide`): forms, registers and label spellings ------
+
+# Labels as clerks write them: the full label first, then the shortenings seen in
+# dossiers. The second tuple is drawn only on held-out pages (samples/splits.py,
+# "label:abbreviated-2"). Keys are the labels the templates above use.
+LABEL_SPELLINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "پلاک ثبتی": (("پلاک ثبتی", "پلاک", "پلاک ثبتی شماره", "پلاک‌ثبتی"), ("پ.ث", "پلاک ث.")),
+    "کد پستی": (("کد پستی", "کدپستی", "کد پستی ملک"), ("ک.پ", "ک پستی")),
+    "کد نوسازی": (("کد نوسازی", "کدنوسازی", "شناسه نوسازی"), ("ک.ن", "کد ن.")),
+    "کد ملی": (("کد ملی", "کدملی", "شماره ملی"), ("ک.م", "ش.م")),
+    "شماره پرونده": (("شماره پرونده", "ش. پرونده", "شماره‌ پرونده"), ("ش.پ", "پرونده ش")),
+    "شماره پروانه": (("شماره پروانه", "پروانه شماره", "شماره پروانه ساختمانی"),
+                     ("ش.پروانه", "پ.ش")),
+}
+
+INSPECTION_TITLE = "صورتجلسه بازدید از ملک"
+INSPECTION_NUMBERS = ("شماره: {letter_no}", "تاریخ بازدید: {date}")
+# A ruled table: label in one cell, value in the next, two pairs a row.
+INSPECTION_GRID: tuple[tuple[str, str, str, str], ...] = (
+    ("نام مالک", "{owner_name}", "کد ملی", "{nid}"),
+    ("پلاک ثبتی", "{plaque} بخش {section}", "کد نوسازی", "{renovation}"),
+    ("کد پستی", "{postal}", "شماره پرونده", "{file_no}"),
+    ("منطقه", "{region}", "عرض گذر", "{width} متر"),
+)
+# A register: a header row of labels, the values on the line below.
+REGISTER_HEADS = ("پلاک ثبتی", "کد پستی", "شماره پرونده")
+REGISTER_FIELDS = ("{plaque}", "{postal}", "{file_no}")
+# Two ruled columns: what the inspector saw (right), what the office decided (left).
+INSPECTION_COLUMNS = (
+    ("شرح بازدید", (
+        "در بازدید مورخ {visit_date} از ملک",
+        "به پلاک ثبتی {plaque}",
+        "مشخص گردید بنا مطابق نقشه است.",
+        "عرض گذر {width} متر می‌باشد.",
+    )),
+    ("نظر کارشناس", (
+        "با صدور پایان‌کار موافقت می‌شود.",
+        "پرونده شماره {file_no}",
+        "جهت اقدام به اداره درآمد ارجاع شود.",
+        "کد پستی {postal}",
+    )),
+)
+# Values written on the line under their label, or boxed beside it.
+INSPECTION_STACKED = (("کد پستی", "{postal}"), ("کد نوسازی", "{renovation}"),
+                      ("شماره پروانه", "{permit_no}"))
+INSPECTION_SIGNERS = ("کارشناس بازدید", "{official}")

@@ -338,3 +338,20 @@ def test_a_new_page_agreeing_with_the_dossier_updates_the_counts(archive: Archiv
         3,
         "1 OCR slip(s) from the reading of 3 other page(s)",
     )
+
+
+def test_a_file_number_with_another_separator_is_not_corrected() -> None:
+    """۱۲۷۱۷-۹۴ and ۱۲۷۱۷/۹۴ are the same number written two ways; both stay as written."""
+    from indexer.consensus import slips
+
+    assert slips("file_number", "12717-94", "12717/94") is None
+    assert slips("file_number", "12718/94", "12717/94") == 1
+
+
+def test_a_renovation_code_that_lost_its_first_group_takes_the_dossier_code() -> None:
+    from indexer.consensus import slips
+
+    full = "05-09-009-001-001-013"
+    assert slips("renovation_code", "09-009-001-001-013", full, valid=False) == 1
+    assert slips("renovation_code", "9-009-001-001-013", full, valid=False) == 1
+    assert slips("renovation_code", "07-009-001-001-013", full, valid=False) is None

@@ -1,0 +1,102 @@
+"""Identifiers written as the wider generator writes them (found on its tuned split):
+registers whose labels head the line above the values, shortened labels, card-style ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.identifiers import extract
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(str(i.kind), i.canonical) for i in extract(text)]
+
+
+def test_register_with_one_label_a_line_reads_each_value_with_its_label() -> None:
+    text = ("عرض گذر\n۶ متر\nپلاک ثبتی شماره\nکد پستی\nشماره‌ پرونده\n"
+            "۳۳۷/۷۵۴۳\n۳۱۳۵۳ ۹۶۸۱۱\n۱۲۳۴۵/۸۶\nکارشناس بازدید")
+    assert found(text) == [("plaque", "337/7543"), ("postal_code", "3135396811"),
+                           ("file_number", "12345/86")]
+
+
+def test_register_with_its_labels_on_one_line_pairs_them_in_order() -> None:
+    text = "پلاک ثبتی کد پستی شماره پرونده\n۱۲۳ فرعی از ۴۵ اصلی ۳۱۴۵۶۷۸۹۱۳ ۱۲۳۴۵/۸۶"
+    assert found(text) == [("plaque", "45/123"), ("postal_code", "3145678913"),
+                           ("file_number", "12345/86")]
+    # what the page says is kept, each value's own text
+    assert [i.text for i in extract(text)] == ["۱۲۳ فرعی از ۴۵ اصلی", "۳۱۴۵۶۷۸۹۱۳", "۱۲۳۴۵/۸۶"]
+
+
+def test_a_register_of_the_arabic_keyboard_with_a_main_plaque_alone() -> None:
+    text = "پلاك\nكد پستي ملك\nشماره پرونده\n٣٣٦ اصلي\n۳۱۷۸۱۲۳۴۵۶\n12/34"
+    assert found(text) == [("plaque", "336"), ("postal_code", "3178123456"),
+                           ("file_number", "12/34")]
+
+
+def test_labels_and_values_that_do_not_line_up_are_not_paired() -> None:
+    # two labels, one value: no pairing is guessed (the first label would have taken it)
+    text = "کد پستی\nشماره پرونده\n۳۱۴۵۶۷۸۹۱۳\nبا سلام"
+    assert ("postal_code", "3145678913") not in found(text)
+
+
+@pytest.mark.parametrize("label", ["ش. پرونده:", "ش.پرونده", "شماره پرونده:"])
+def test_shortened_file_label(label: str) -> None:
+    assert found(f"{label} ۳۰۳۴/۹۱") == [("file_number", "3034/91")]
+
+
+@pytest.mark.parametrize("written", ["۰۵۸-۱۹۴۹۴۲-۰", "٠٥٨-١٩٤٩٤٢-٠", "058-194942-0"])
+def test_national_id_as_the_card_prints_it_keeps_its_groups_in_order(written: str) -> None:
+    assert found(f"كد ملي: {written}") == [("national_id", "0581949420")]
+    # OCR of a right-to-left line may list the groups the other way round
+    reversed_groups = "-".join(reversed(written.split("-")))
+    assert found(f"کد ملی: {reversed_groups}") == [("national_id", "0581949420")]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("کدنوسازی: | ۰۱۳-۰۰۱-۰۰۱-۰۰۹-۰۹-۰۵", ("renovation_code", "05-09-009-001-001-013")),
+    ("شماره پروانه: | ۱۹۹۳۵", ("permit_number", "19935")),
+    ("کد پستی: [۳۱۴۵۶۷۸۹۱۳", ("postal_code", "3145678913")),
+])
+def test_a_value_in_a_box_whose_side_ocr_read_as_a_bar(text: str, want: tuple[str, str]) -> None:
+    assert found(text) == [want]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("ساره: ۲۲۹۳/۸۵", ("file_number", "2293/85")),            # شماره with ش's dots and م lost
+    ("پرونده ساره ۶۳۵۲ | ۸۳", ("file_number", "6352/83")),     # a spaced slash read as a bar
+    ("به موجب گزارش شماره ۶۰۸۲۲ / ۸۸ مورخ", ("file_number", "60822/88")),  # reading order
+    ("کدمل: ١٦٤٦٧٠٥٠٠٩", ("national_id", "1646705009")),      # the last ی of ملی lost
+    ("کد پسی: ۳۱۴۵۶۷۸۹۱۳", ("postal_code", "3145678913")),     # the ت of پستی lost
+])
+def test_labels_and_separators_as_ocr_misreads_them(text: str, want: tuple[str, str]) -> None:
+    assert found(text) == [want]
+
+
+def test_a_name_is_not_a_number_label() -> None:
+    assert found("سارا ۱۲۳۴ و سمیرا") == []
+
+
+def test_a_form_cell_whose_label_ocr_garbled_still_gives_its_id_and_postal_code() -> None:
+    # a table row read as one line: the labels garbled (کد رک for کد ملی, کلسق for کد پستی)
+    assert found("نام مالک حسن جعفری کد رک 484-295232-6") == [("national_id", "4842952326")]
+    assert found("کلسق 31561 42073") == [("postal_code", "3156142073")]
+    assert ("postal_code", "3156142073") in found("5876 فرعی از 7 اصل 31561 42073 83/6352")
+
+
+@pytest.mark.parametrize("text", [
+    "در نستی ۳۱۳۶۹۵۶۵۶۹ نوشت",          # a number in a sentence
+    "تلفن همراه: ۳۱۴۵۶۷۸۹۱۳",           # a phone
+    "۳۱۲۴۵۶۷۸۹۱",                       # neither a Karaj postal code nor a valid id
+    "۴۸۴-۲۹۵۲۳۲-۷",                     # card groups whose check digit fails
+])
+def test_bare_ten_digits_that_are_no_identifier(text: str) -> None:
+    assert found(text) == []
+
+
+def test_a_plaque_label_broken_over_two_lines_is_no_file_number() -> None:
+    assert found("نقشه تفکیکی ملک به پلاک\nثبتي شماره ۷۲/۹۰۱۸ پیوست") == [("plaque", "72/9018")]
+
+
+@pytest.mark.parametrize("text", ["شماره پرونده\n۱\nمنطقه", "شماره پرونده ۱۲"])
+def test_one_or_two_digits_are_no_file_number(text: str) -> None:
+    assert found(text) == []
