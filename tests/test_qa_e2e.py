@@ -173,7 +173,7 @@ def test_a_reviewer_finds_the_weakest_pages_and_corrects_them(bench_archive: Any
     again = subprocess.run([sys.executable, "-m", "cli", "ingest", str(scans), "--archive", str(archive), "-q"],
                            capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
     assert again.returncode in (0, 3), again.stderr
-    assert "1 pages OCR'd" in again.stdout
+    assert "1 page OCR'd" in again.stdout
     check()
     # The export keeps both readings and who corrected what.
     after = {(p["source"], p["page"]): p for p in map(json.loads, run("export", "--archive", str(archive)).splitlines())}
