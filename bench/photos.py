@@ -1,13 +1,13 @@
 """OCR of pages photographed with a phone: parvandeh vs raw Tesseract vs OCRmyPDF.
 
-    .venv/bin/python -m bench.photos --pages 24 --jobs 2 [--skip-ocrmypdf] [--ablation]
+    .venv/bin/python -m bench.photos --pages 24 --jobs 2 [--skip-ocrmypdf] [--ablation | --each-stage]
 
 The pages are the bench generator's clean prints (`samples.generate`, preset ``bench``)
 photographed by `samples.photo` (a sheet on a desk at an angle, uneven light and a
 shadow, defocus, grain, JPEG, 100-170 dpi on the sheet); no real photographs with a
 licence that allows it were found on the package registries. Prints CER (mean, median,
 worst) and pages/minute per engine. ``--ablation`` adds parvandeh with the photograph
-stages (ocr.photo: sheet, shadows, enlarge) off, together and one at a time.
+stages (ocr.photo: sheet, shadows, enlarge) all off; ``--each-stage`` also one at a time.
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ def main() -> None:
     ap.add_argument("--set", type=Path, default=Path("bench/out/photo-set"))
     ap.add_argument("--skip-ocrmypdf", action="store_true")
     ap.add_argument("--ablation", action="store_true", help="parvandeh with the photograph stages off too")
+    ap.add_argument("--each-stage", action="store_true", help="with --ablation: each stage off alone too")
     args = ap.parse_args()
 
     truth = make_photo_set(args.set, pages=args.pages, seed=args.seed)
@@ -102,7 +103,7 @@ def main() -> None:
     enlarged = sum(any(s.startswith("enlarge") for s in st) for st in steps)
     print(f"  photograph stages: sheet found on {sheets} of {n}, text enlarged on {enlarged}")
     if args.ablation:
-        for name, skip in ABLATIONS:
+        for name, skip in ABLATIONS if args.each_stage else ABLATIONS[:1]:
             texts, _, seconds = run_parvandeh(scans, truth, jobs=args.jobs, skip=skip)
             cers = [cer(p["text"], t) for p, t in zip(truth, texts, strict=True)]
             print(summarize(f"  {name}", cers, n, seconds), flush=True)
