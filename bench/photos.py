@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from bench.common import cer, run_raw_tesseract, summarize
@@ -76,7 +78,8 @@ def run_parvandeh(
     refs = [PageRef(str(scans / p["source"]), "", 1, "image", None) for p in truth]
     options = PageOptions(skip=skip)
     started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=jobs, initializer=init_worker) as pool:
+    context = multiprocessing.get_context("forkserver")  # as pipeline.runner: no fork under threads
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init_worker) as pool:
         out = list(pool.map(_read, [(ref, options) for ref in refs]))
     return [t for t, _ in out], [s for _, s in out], time.perf_counter() - started
 
@@ -92,6 +95,9 @@ def main() -> None:
     ap.add_argument("--each-stage", action="store_true", help="with --ablation: each stage off alone too")
     args = ap.parse_args()
 
+    # Made in this process, the photographs would leave OpenCV's worker threads behind,
+    # and a pool forked after that (the raw-Tesseract peer's) can hang on their locks.
+    cv2.setNumThreads(0)
     truth = make_photo_set(args.set, pages=args.pages, seed=args.seed)
     scans = args.set / "scans"
     n = len(truth)
