@@ -122,8 +122,8 @@ def _surround_contrast(small: np.ndarray, quad: np.ndarray) -> float:
     inside = np.zeros(small.shape, np.uint8)
     cv2.fillConvexPoly(inside, order_corners(quad).astype(np.int32), 255)
     k = max(3, round(0.03 * max(small.shape)) | 1)
-    ring_out = cv2.dilate(inside, np.ones((k, k), np.uint8)) & ~inside
-    ring_in = inside & ~cv2.erode(inside, np.ones((k, k), np.uint8))
+    ring_out = cv2.subtract(cv2.dilate(inside, np.ones((k, k), np.uint8)), inside)
+    ring_in = cv2.subtract(inside, cv2.erode(inside, np.ones((k, k), np.uint8)))
     if not ring_out.any() or not ring_in.any():
         return 1.0
     return float(np.median(small[ring_out > 0])) / max(1.0, float(np.median(small[ring_in > 0])))
@@ -138,8 +138,8 @@ def flatten_sheet(gray: np.ndarray, sheet: Sheet) -> np.ndarray:
     resolution is later judged from its proportions.
     """
     tl, tr, br, bl = sheet.corners
-    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
-    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    width = float(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    height = float(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
     aspect = max(width, height) / max(1.0, min(width, height))
     near = min(PAPER_ASPECTS, key=lambda a: abs(a - aspect))
     if abs(near / aspect - 1) < ASPECT_SNAP:

@@ -115,8 +115,8 @@ def _desk(out_hw: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     out_h, out_w = out_hw
     if rng.random() < 0.6:
         colour = np.array([rng.uniform(100, 150), rng.uniform(65, 100), rng.uniform(40, 70)])
-        grain = rng.normal(0, 1, (out_h // 8 + 1, 1)).astype(np.float32)
-        grain = cv2.GaussianBlur(grain, (1, 0), 2).repeat(8, 0)[:out_h]
+        streaks = rng.normal(0, 1, (out_h // 8 + 1, 1)).astype(np.float32)
+        grain = cv2.GaussianBlur(streaks, (1, 0), 2).repeat(8, 0)[:out_h]
         texture = 1 + 0.08 * np.repeat(grain, out_w, axis=1)
     else:
         colour = np.full(3, rng.uniform(70, 130))

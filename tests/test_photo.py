@@ -116,6 +116,7 @@ def test_small_text_is_enlarged_and_a_normal_page_is_not() -> None:
         cleaned, info = clean(gray, stated_dpi=300)
         at_read = replace(info, dpi=180)
         cleaned = rescale(cleaned, info.dpi, 180)
+        assert info.line_mm is not None
         line_px = info.line_mm * 180 / 25.4
         out, after = enlarge_small_text(cleaned, at_read)
         enlarged = any(s.startswith("enlarge") for s in after.steps)
