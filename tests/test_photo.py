@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -27,7 +28,7 @@ from ocr.photo import (
     remove_shadows,
 )
 from ocr.raster import load_page
-from samples.photo import take_photo
+from samples.photo import Shot, take_photo
 from tests.imaging import A4_MM, PERSIAN_LINES, render_page, word_recall
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -38,7 +39,7 @@ def _persian_page(dpi: int = 200) -> np.ndarray:
     return render_page(PERSIAN_LINES, dpi=dpi, size_mm=A4_MM, font_pt=14.0, line_spacing=2.2)
 
 
-def _photo(page: np.ndarray, seed: int, **settings: float):
+def _photo(page: np.ndarray, seed: int, **settings: Any) -> Shot:
     return take_photo(Image.fromarray(page), np.random.default_rng(seed), **settings)
 
 
