@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocr.photo import UNEVEN_LIGHT, find_sheet, flatten_sheet, lighting_spread, remove_shadows
 from ocr.tesseract import osd
 from ocr.types import CleanInfo
 
@@ -632,7 +633,9 @@ RECIPES = {
 }
 
 
-CLEAN_STEPS = ("orient", "deskew", "borders", "rescale", "flatten", "despeckle")
+# "sheet", "shadows" (ocr.photo) act on photographs only; "enlarge" (small text made
+# bigger) is done by ocr.page at the resolution the page is read at.
+CLEAN_STEPS = ("sheet", "shadows", "orient", "deskew", "borders", "rescale", "flatten", "despeckle", "enlarge")
 
 
 def clean(
@@ -656,12 +659,19 @@ def clean(
     if unknown:
         raise ValueError(f"unknown cleaning steps {sorted(unknown)}; known: {', '.join(CLEAN_STEPS)}")
     r = RECIPES[recipe]
+    gray, photo_steps = _photograph_flattened(gray, skip=skip)
+    if photo_steps:
+        stated_dpi = None  # a picture's dpi says nothing about the sheet in it
     dpi, estimated = estimate_dpi(gray, stated_dpi)
+    if "shadows" not in skip and (photo_steps or lighting_spread(gray, dpi=dpi) < UNEVEN_LIGHT):
+        gray = remove_shadows(gray, dpi=dpi)
+        photo_steps.append("shadows")
     mask = _analysis_mask(gray, dpi)  # measured once, for orientation and skew
     rotation = 0 if "orient" in skip else _orient(gray, mask, dpi=dpi, use_osd=use_osd)[0]
     angle = 0.0 if "deskew" in skip else _skew_of(rotate_upright(mask, rotation))
+    line_mm = None if "enlarge" in skip else _line_mm(mask, rotation, angle, dpi)
     page = rotate_upright(gray, rotation)
-    steps = [f"rotate {rotation}"]
+    steps = [*photo_steps, f"rotate {rotation}"]
     if "borders" not in skip:
         page = remove_borders(page, dpi=dpi, specks=False)
         steps.append("borders")
@@ -691,8 +701,29 @@ def clean(
         dpi_estimated=estimated,
         recipe=r.name,
         steps=tuple(steps),
+        line_mm=line_mm,
     )
     return page, info
+
+
+def _photograph_flattened(gray: np.ndarray, *, skip: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+    """A photographed sheet cut out of its picture and laid flat (ocr.photo); a scan as it is."""
+    if "sheet" in skip:
+        return gray, []
+    sheet = find_sheet(gray)
+    if sheet is None:
+        return gray, []
+    return flatten_sheet(gray, sheet), [f"sheet {sheet.contrast:.2f}"]
+
+
+def _line_mm(mask: np.ndarray, rotation: int, angle: float, dpi: int) -> float | None:
+    """Median height in mm of the text lines of an analysis mask, once upright and level
+    (None with fewer than two lines): what ocr.page judges small text by."""
+    level = _level(rotate_upright(mask, rotation), angle)
+    runs = _line_runs(level.sum(axis=1, dtype=np.float64) / 255.0)
+    if len(runs) < 2:
+        return None
+    return round(float(np.median([b - a for a, b in runs])) / (min(dpi, ANALYSIS_DPI) / 25.4), 2)
 
 
 def _working_dpi(dpi: int, recipe: Recipe) -> int:

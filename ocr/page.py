@@ -19,6 +19,7 @@ from PIL import Image
 from ocr.clean import clean, remove_rules, rescale, table_rules
 from ocr.digits import is_number_word, reread_numbers
 from ocr.lexicon import model_words
+from ocr.photo import enlarge, enlargement
 from ocr.raster import load_page
 from ocr.tesseract import (
     Reading,
@@ -110,6 +111,8 @@ def _attempt(
         info = replace(
             info, dpi=options.read_dpi, steps=(*info.steps, f"read at {options.read_dpi}")
         )
+    if "enlarge" not in options.skip:
+        cleaned, info = enlarge_small_text(cleaned, info)
     rules = table_rules(cleaned, dpi=info.dpi)
     reading, lang = _recognize(cleaned, info.dpi, options)
     reading = without_rule_marks(without_specks(reading, info.dpi), rules)
@@ -119,6 +122,16 @@ def _attempt(
         reading = _second_look(remove_rules(cleaned, rules=rules), reading, info.dpi, options)
         reading = without_specks(reading, info.dpi)
     return reading, info, cleaned
+
+
+def enlarge_small_text(gray: np.ndarray, info: CleanInfo) -> tuple[np.ndarray, CleanInfo]:
+    """Text too small for Tesseract's models enlarged, judged by its measured line height:
+    a photograph of a page, or a page of small print, whose dpi says nothing of it."""
+    factor = enlargement(info.line_mm * info.dpi / 25.4 if info.line_mm else None)
+    if factor == 1.0:
+        return gray, info
+    dpi = round(info.dpi * factor)
+    return enlarge(gray, factor), replace(info, dpi=dpi, steps=(*info.steps, f"enlarge x{factor:.2f}"))
 
 
 def _checked(

@@ -6,7 +6,9 @@ options, an empty page turned into an empty reading, real failures re-raised typ
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -42,6 +44,24 @@ def _config(*, psm: int, dpi: int, extra: str = "") -> str:
     return " ".join(parts)
 
 
+def image_data(gray: np.ndarray, *, lang: str, config: str, timeout: float = 0) -> dict[str, list]:
+    """`image_to_data` on a grey page handed to Tesseract as an uncompressed PGM file.
+
+    pytesseract would write a PNG of the page for every call; compressing a page costs
+    as much as a tenth of Tesseract's own reading, and the PGM is read back faster.
+    """
+    fd, path = tempfile.mkstemp(prefix="parvandeh-", suffix=".pgm")
+    os.close(fd)
+    try:
+        if not cv2.imwrite(path, np.ascontiguousarray(gray, dtype=np.uint8)):
+            raise RecognitionFailed(f"could not write the page for Tesseract to {path}")
+        return pytesseract.image_to_data(
+            path, lang=lang, config=config, output_type=pytesseract.Output.DICT, timeout=timeout
+        )
+    finally:
+        os.unlink(path)
+
+
 def recognize(
     gray: np.ndarray,
     *,
@@ -53,13 +73,7 @@ def recognize(
 ) -> Reading:
     """OCR one page; words come back in Tesseract's reading order per line."""
     try:
-        data = pytesseract.image_to_data(
-            gray,
-            lang=lang,
-            config=_config(psm=psm, dpi=dpi, extra=extra_config),
-            output_type=pytesseract.Output.DICT,
-            timeout=timeout,
-        )
+        data = image_data(gray, lang=lang, config=_config(psm=psm, dpi=dpi, extra=extra_config), timeout=timeout)
     except RuntimeError as e:  # pytesseract signals its own timeout this way
         raise RecognitionFailed(f"Tesseract timed out after {timeout:.0f} s") from e
     except pytesseract.TesseractError as e:
@@ -148,10 +162,8 @@ def recognize_region(
     if prepare is not None:
         crop = prepare(crop)
     try:
-        data = pytesseract.image_to_data(
-            crop, lang=lang, config=_config(psm=psm, dpi=dpi), output_type=pytesseract.Output.DICT, timeout=timeout
-        )
-    except (RuntimeError, pytesseract.TesseractError):
+        data = image_data(crop, lang=lang, config=_config(psm=psm, dpi=dpi), timeout=timeout)
+    except (RuntimeError, pytesseract.TesseractError, RecognitionFailed):
         return []  # a second look is a bonus; its failure leaves the first reading
     return _words_from_data(data, dx=left, dy=top, block=block)
 
@@ -191,14 +203,8 @@ def recognize_strips(
         origins.append(y)
         y += crop.shape[0] + margin
     try:
-        data = pytesseract.image_to_data(
-            canvas,
-            lang=lang,
-            config=_config(psm=6, dpi=round(dpi * scale)),
-            output_type=pytesseract.Output.DICT,
-            timeout=timeout,
-        )
-    except (RuntimeError, pytesseract.TesseractError):
+        data = image_data(canvas, lang=lang, config=_config(psm=6, dpi=round(dpi * scale)), timeout=timeout)
+    except (RuntimeError, pytesseract.TesseractError, RecognitionFailed):
         return [[] for _ in boxes]  # a re-read is a bonus; its failure leaves the first reading
     found: list[list[Word]] = [[] for _ in boxes]
     for w in _words_from_data(data):

@@ -35,3 +35,4 @@ class CleanInfo:
     dpi_estimated: bool = False
     recipe: str = "none"
     steps: tuple[str, ...] = field(default_factory=tuple)
+    line_mm: float | None = None  # median height of the text lines (ink band), None if unmeasured
