@@ -14,11 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ocr.types import Word
-
-# A gap wider than this many line heights between two words of one Tesseract line
-# separates two cells of a form that Tesseract ran together (ocr.tesseract does the same).
-CELL_GAP_LINES = 2.5
+from ocr.types import CELL_GAP_LINES, Word, split_cells
 
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN = re.compile("[A-Za-z]")
@@ -116,7 +112,7 @@ def page_blocks(words: Sequence[Word]) -> list[Block]:
         groups.setdefault((w.block, w.par, w.line), []).append(w)
     by_block: dict[int, list[Line]] = {}
     for (block, _par, _line), line_words in groups.items():
-        for cell in _cells(line_words):
+        for cell in split_cells(line_words):
             by_block.setdefault(block, []).append(_line_of(cell, page_rtl=page_rtl))
     blocks = [Block(tuple(_reading_order(lines, rtl=page_rtl))) for lines in by_block.values()]
     return _reading_order_blocks(blocks, rtl=page_rtl)
@@ -151,19 +147,6 @@ def _same_row(a: Line, b: Line) -> bool:
     a_mid = a.box[1] + a.box[3] / 2
     b_mid = b.box[1] + b.box[3] / 2
     return a.box[1] <= b_mid <= a.box[1] + a.box[3] or b.box[1] <= a_mid <= b.box[1] + b.box[3]
-
-
-def _cells(line_words: list[Word]) -> list[list[Word]]:
-    height = sorted(w.height for w in line_words)[len(line_words) // 2]
-    by_x = sorted(line_words, key=lambda w: w.left)
-    runs: list[list[Word]] = [[by_x[0]]]
-    for prev, w in zip(by_x, by_x[1:], strict=False):
-        if w.left - (prev.left + prev.width) > CELL_GAP_LINES * max(height, 1):
-            runs.append([])
-        runs[-1].append(w)
-    # each cell keeps Tesseract's word order, which is the reading order (its boxes are not:
-    # a number re-read glyph by glyph may have a box reaching over its neighbours)
-    return [[w for w in line_words if any(w is r for r in run)] for run in runs]
 
 
 def _line_of(cell: list[Word], *, page_rtl: bool) -> Line:

@@ -18,7 +18,7 @@ import pytesseract
 
 from indexer.normalize import BIDI_MARKS
 from ocr.errors import RecognitionFailed
-from ocr.types import Word
+from ocr.types import Word, split_cells
 
 # Marks Tesseract inserts around numbers in right-to-left lines; never part of the text.
 _NO_BIDI = dict.fromkeys(map(ord, BIDI_MARKS))
@@ -230,9 +230,6 @@ def reading_from_data(data: dict[str, list]) -> Reading:
     return reading_of(_words_from_data(data))
 
 
-# A gap wider than this many line heights between two words of one Tesseract line
-# separates two cells or columns that Tesseract ran together.
-CELL_GAP_LINES = 2.5
 HEAD_ROWS = 3  # a letterhead starts within this many printed rows of the page top
 HEAD_MAX_ROWS = 5  # and is this short; longer side-by-side runs are form rows, read across
 _RTL_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
@@ -308,16 +305,7 @@ def assemble_text(words: list[Word] | tuple[Word, ...], *, written_order: bool =
 def _segments(words: list[Word] | tuple[Word, ...]) -> list[_Segment]:
     out: list[_Segment] = []
     for line_words in ([words[i] for i in group] for group in line_groups(words)):
-        height = sorted(w.height for w in line_words)[len(line_words) // 2]
-        by_x = sorted(line_words, key=lambda w: w.left)
-        runs: list[list[Word]] = [[by_x[0]]]
-        for prev, w in zip(by_x, by_x[1:], strict=False):
-            if w.left - (prev.left + prev.width) > CELL_GAP_LINES * max(height, 1):
-                runs.append([])
-            runs[-1].append(w)
-        for run in runs:
-            keep = set(map(id, run))
-            out.append(_Segment.of([w for w in line_words if id(w) in keep]))
+        out.extend(_Segment.of(cell) for cell in split_cells(line_words))
     return out
 
 
