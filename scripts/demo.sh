@@ -14,3 +14,4 @@ echo '$ parvandeh search "پروانه ساختمانی"'
 .venv/bin/parvandeh search "پروانه ساختمانی" --archive "$ARCHIVE" --limit 5
 echo
 echo "Archive in ./$ARCHIVE; try: .venv/bin/parvandeh status --archive $ARCHIVE"
+echo "  or browse it: .venv/bin/parvandeh serve --archive $ARCHIVE   (then open http://127.0.0.1:8750/)"
