@@ -17,7 +17,7 @@ import cv2
 from threadpoolctl import threadpool_limits
 
 from indexer.catalog import IndexText, index_text
-from indexer.identifiers import Identifier, document_date, extract
+from indexer.identifiers import document_date, extract
 from ocr.errors import MissingDependency, OcrError
 from ocr.limits import deadline, limit_memory
 from ocr.page import PageOptions, encode_image, read_page
@@ -50,6 +50,9 @@ class PageResult:
     identifiers: tuple[dict[str, Any], ...] = ()
     tried: tuple[tuple[str, float], ...] = ()
     index: IndexText | None = None  # normalized here so the one writer only writes
+    #: The page's own date (its header's, not one its body quotes), ISO: chosen here, from
+    #: the text the identifiers were found in, so the one writer does not assemble it again.
+    document_date: str | None = None
     seconds: float = 0.0
 
     @property
@@ -59,14 +62,6 @@ class PageResult:
     @property
     def weak_words(self) -> int:
         return sum(1 for w in self.words if w.conf < WEAK_WORD)
-
-    @property
-    def document_date(self) -> str | None:
-        """The page's own date (its header's, not one its body quotes): see
-        ``indexer.identifiers.document_date``, over the text the identifiers index."""
-        found = [Identifier.from_dict(i) for i in self.identifiers]
-        date = document_date(extraction_text(self.words), found)
-        return date.canonical if date else None
 
 
 def init_worker(memory_limit: int = 0) -> None:
@@ -95,8 +90,16 @@ def extraction_text(words: list[Word] | tuple[Word, ...]) -> str:
 
 def identifiers_from_words(words: list[Word] | tuple[Word, ...]) -> tuple[dict[str, Any], ...]:
     """Identifiers of a page from its OCR words (also how a re-extraction runs, OCR once)."""
-    found = extract(extraction_text(words), words)
-    return tuple(i.to_dict() for i in found)
+    return read_identifiers(words)[0]
+
+
+def read_identifiers(words: list[Word] | tuple[Word, ...]) -> tuple[tuple[dict[str, Any], ...], str | None]:
+    """A page's identifiers and its own date (``indexer.identifiers.document_date``), from
+    one assembly of the extraction text."""
+    text = extraction_text(words)
+    found = extract(text, words)
+    date = document_date(text, found)
+    return tuple(i.to_dict() for i in found), (date.canonical if date else None)
 
 
 def run_page(ref: PageRef, options: PageOptions) -> PageResult:
@@ -116,6 +119,7 @@ def run_page(ref: PageRef, options: PageOptions) -> PageResult:
             ref.sha256, ref.page, error=f"unexpected {type(e).__name__}: {e}", seconds=time.perf_counter() - started
         )
     image, ext = encode_image(read.image)
+    identifiers, date = read_identifiers(read.reading.words)
     return PageResult(
         sha256=ref.sha256,
         page=ref.page,
@@ -125,9 +129,10 @@ def run_page(ref: PageRef, options: PageOptions) -> PageResult:
         clean=read.clean,
         image=image,
         image_ext=ext,
-        identifiers=identifiers_from_words(read.reading.words),
+        identifiers=identifiers,
         tried=read.tried,
         index=index_text(read.reading.text),
+        document_date=date,
         seconds=time.perf_counter() - started,
     )
 
