@@ -17,6 +17,7 @@ import numpy as np
 import pytesseract
 
 from indexer.normalize import BIDI_MARKS
+from ocr import engine
 from ocr.errors import RecognitionFailed
 from ocr.types import Word, split_cells
 
@@ -37,6 +38,11 @@ class Reading:
         return cls((), "", 0.0)
 
 
+def _no_data() -> dict[str, list]:
+    """`image_to_data`'s columns for a page without words."""
+    return {name: [] for name in engine.TSV_HEADER.split("\t")}
+
+
 def _config(*, psm: int, dpi: int, extra: str = "") -> str:
     parts = [f"--psm {psm}", f"--dpi {dpi}", "-c preserve_interword_spaces=0"]
     if extra:
@@ -47,9 +53,14 @@ def _config(*, psm: int, dpi: int, extra: str = "") -> str:
 def image_data(gray: np.ndarray, *, lang: str, config: str, timeout: float = 0) -> dict[str, list]:
     """`image_to_data` on a grey page handed to Tesseract as an uncompressed PGM file.
 
-    pytesseract would write a PNG of the page for every call; compressing a page costs
-    as much as a tenth of Tesseract's own reading, and the PGM is read back faster.
+    Read in this process where `ocr.engine` can (the models stay loaded); otherwise by
+    the `tesseract` program, to which pytesseract would write a PNG of the page for every
+    call: compressing a page costs as much as a tenth of Tesseract's own reading, and the
+    PGM is read back faster.
     """
+    tsv = engine.image_tsv(gray, lang=lang, config=config, timeout=timeout)
+    if tsv is not None:
+        return pytesseract.pytesseract.file_to_dict(tsv, "\t", -1) or _no_data()
     fd, path = tempfile.mkstemp(prefix="parvandeh-", suffix=".pgm")
     os.close(fd)
     try:
@@ -390,6 +401,9 @@ def _by_columns(rows: list[list[_Segment]]) -> list[_Segment]:
 def osd(gray: np.ndarray, *, dpi: int, min_characters: int = 20, timeout: float = 10) -> tuple[int, float] | None:
     """Tesseract's orientation (clockwise turn to upright, confidence), or None when it cannot tell."""
     config = f"--psm 0 --dpi {dpi} -c min_characters_to_try={min_characters}"
+    found = engine.image_osd(gray, config=config)
+    if found is not False:
+        return found
     try:
         found = pytesseract.image_to_osd(gray, config=config, output_type=pytesseract.Output.DICT, timeout=timeout)
         return int(found["rotate"]) % 360, float(found["orientation_conf"])

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what parvandeh needs on Debian/Ubuntu: Tesseract with its Persian, English and
-# OSD models, poppler, Redis, Persian fonts (for the sample generator and the digit glyph
+# OSD models and its library (tesserocr is built against it), poppler, Redis, Persian fonts (for the sample generator and the digit glyph
 # model of ocr/digits.py), and the package itself in ./.venv. Idempotent: safe to run again.
 #   scripts/setup.sh          runtime only
 #   scripts/setup.sh --dev    plus test and lint tools
@@ -21,6 +21,7 @@ PACKAGES=(tesseract-ocr tesseract-ocr-fas tesseract-ocr-eng tesseract-ocr-osd po
           redis-server fonts-farsiweb fonts-noto-core fonts-dejavu-core libraqm0 libfribidi0
           fonts-freefarsi fonts-hosny-amiri fonts-sil-scheherazade fonts-sil-lateef
           fonts-sil-harmattan fonts-kacst-one qpdf
+          libtesseract-dev libleptonica-dev pkg-config g++
           python3-venv python3-pip)
 if [[ ",$EXTRAS," == *",dev,"* ]]; then
   PACKAGES+=(chromium chromium-driver)  # browser tests (tests/browser.py), Debian's build
@@ -50,5 +51,7 @@ if [[ ! -x .venv/bin/python ]]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".${EXTRAS:+[$EXTRAS]}"
+# tesserocr is built here against Debian's libtesseract, the library the tesseract program
+# runs (ocr/engine.py): PyPI's wheel carries another Tesseract, which would read otherwise.
+.venv/bin/python -m pip install -q --no-binary tesserocr -e ".${EXTRAS:+[$EXTRAS]}"
 echo "setup: done ($(.venv/bin/parvandeh --version), $(tesseract --version 2>&1 | head -1))"
