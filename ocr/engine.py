@@ -24,11 +24,13 @@ import functools
 import os
 import shlex
 import signal
-import subprocess
 import threading
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+
+from ocr.errors import MissingDependency
+from ocr.tools import tessdata_dir, tesseract_version
 
 ENGINE_ENV = "PARVANDEH_TESSERACT"
 #: TSV columns, as the `tesseract` program's TSV renderer heads them.
@@ -44,15 +46,13 @@ class EngineTimeout(RuntimeError):
 @functools.cache
 def _program_version() -> str | None:
     try:
-        out = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
+        return tesseract_version().split()[-1]
+    except MissingDependency:
         return None
-    first = (out.stdout or out.stderr).splitlines()
-    return first[0].split()[-1] if first else None
 
 
 @functools.cache
-def _tesserocr() -> Any | None:
+def _tesserocr() -> Any:  # the module, or None
     """The tesserocr module when it runs the program's library; imported late, so that a
     worker's OMP_THREAD_LIMIT is set before libgomp reads it. libgomp reads it once, when
     it is loaded, and a process that read pages with more than one OpenMP thread and then
@@ -77,6 +77,10 @@ def available() -> bool:
 
 @functools.cache
 def _datapath() -> str:
+    """The program's model folder (``TESSDATA_PREFIX`` included), so both load the same files."""
+    found = tessdata_dir()
+    if found is not None:
+        return str(found).rstrip("/") + "/"
     tesserocr = _tesserocr()
     return tesserocr.get_languages()[0] if tesserocr else ""
 
@@ -91,7 +95,7 @@ class _Api:
         self.lock = threading.Lock()
 
     def _set(self, variables: dict[str, str]) -> dict[str, str]:
-        saved = {}
+        saved: dict[str, str] = {}
         for name, value in variables.items():
             before = self.api.GetVariableAsString(name)
             if before is None or not self.api.SetVariable(name, value):
@@ -199,7 +203,7 @@ def image_tsv(gray: np.ndarray, *, lang: str, config: str, timeout: float = 0) -
     return f"{TSV_HEADER}\n{body}"
 
 
-def image_osd(gray: np.ndarray, *, config: str) -> tuple[int, float] | None | bool:
+def image_osd(gray: np.ndarray, *, config: str) -> tuple[int, float] | Literal[False] | None:
     """(clockwise turn to upright, confidence) of the page as the program's ``--psm 0``
     reports them; None when Tesseract cannot tell; False when the program must be asked."""
     parsed = parse_config(config) if available() else None
