@@ -88,7 +88,8 @@ def test_letterhead_dates_get_their_boxes_when_text_and_ocr_order_differ() -> No
 
 
 def test_a_common_word_out_of_place_gets_no_box_rather_than_a_wrong_one() -> None:
-    from indexer.identifiers import _align_words, clean_text
+    from indexer.identifiers import clean_text
+    from indexer.identifiers.words import _align_words
 
     text = "و ۱۳۸۴/۰۶/۱۲ و\nنامه و پاسخ"
     words = [Word("نامه", 90, 500, 100, 40, 20, 1, 1, 2), Word("و", 90, 470, 100, 8, 20, 1, 1, 2),
@@ -100,7 +101,8 @@ def test_a_common_word_out_of_place_gets_no_box_rather_than_a_wrong_one() -> Non
 def test_a_repeated_word_out_of_order_goes_where_the_words_after_it_follow() -> None:
     """Two تاریخ labels, both far from where OCR's order has got to: each goes to the one
     its own date follows."""
-    from indexer.identifiers import _align_words, clean_text
+    from indexer.identifiers import clean_text
+    from indexer.identifiers.words import _align_words
 
     body = "احتراماً در خصوص پرونده مذکور به اطلاع می‌رساند که بررسی انجام شد و نتیجه اعلام گردید"
     text = f"تاریخ: ۱۳۸۶/۰۱/۰۱\n{body}\nتاریخ: ۱۳۸۷/۰۴/۱۶\nپایان"

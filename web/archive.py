@@ -38,7 +38,7 @@ _LATER_TABLES = ("corrections", "page_reviews", "identifier_reviews")
 MAX_PAGE = 100_000
 
 
-#: `indexer.identifiers._ID_RUN_RE`: a bare 10-digit run `mask_personal` masks when its
+#: `indexer.identifiers.personal._ID_RUN_RE`: a bare 10-digit run `mask_personal` masks when its
 #: checksum holds.
 _ID_RUN = re.compile(r"(?<![\d/.\-])\d(?:[ \-]?\d){7,9}(?![\d]|[ \-/.]\d)")
 _ID_LABEL = re.compile(r"ملی|national", re.IGNORECASE)

@@ -1,0 +1,185 @@
+"""File and permit numbers (``N`` or ``N/YY``), and the repair of their OCR slips that
+both kinds share: the page's dates vouch for a number's 2-digit year."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from indexer.identifiers.checks import _parse_date
+from indexer.identifiers.dates import _page_years
+from indexer.identifiers.model import JALALI_MAX_YEAR, Kind
+from indexer.identifiers.page import (
+    _Group,
+    _groups,
+    _has_unit_after,
+    _ident,
+    _Match,
+    _Page,
+    _tokens,
+)
+from indexer.identifiers.patterns import _END, _FLAGS, _GAP, _NUMBER_WORD, _TOKEN
+from indexer.normalize import fold_digits
+
+_GROUPS = r"\d+(?:[ ]?[-/][ ]?\d+)*"
+_SEP_GROUPS = r"\d+(?:[ ]?[-/][ ]?\d+)+"
+
+_BUILDING = r"(?:[ ]*ساختمان(?:ی)?)?"
+_PERMIT_RE = re.compile(
+    rf"(?:{_NUMBER_WORD}[ ]*[پب][رز]وانه{_BUILDING}|[پب][رز]وانه{_BUILDING}[ ]*\.?[ ]*{_NUMBER_WORD}"
+    rf"|\b(?:building[ ]+)?permit[ ]*(?:no\.?|number|\#)){_GAP}(?P<v>{_GROUPS}){_END}",
+    _FLAGS,
+)
+_FILE_NAMED_RE = re.compile(
+    rf"(?:(?:{_NUMBER_WORD}|(?<!\w)ش[ ]?\.)[ ]*[پب][رز]ونده|\bfile[ ]*(?:no\.?|number|\#)){_GAP}"
+    rf"(?P<v>{_TOKEN}(?:[ ]{_TOKEN})?)",
+    _FLAGS,
+)
+_FILE_BARE_RE = re.compile(
+    rf"(?<!\w)(?<!ثبتی )(?<!ثبتی){_NUMBER_WORD}{_GAP}"
+    rf"(?P<v>{_SEP_GROUPS}{_END}(?:[ ]\d+{_END})?|\d{{6,8}}{_END}|\d{{2,5}}[ ]\d{{2,5}}{_END})",
+    _FLAGS,
+)
+
+_WELL_FORMED_NUMBER_RE = re.compile(r"[1-9]\d{0,5}(?:[/\-]\d{2})?")
+
+
+def _jalali_year(yy: str) -> int:
+    """The Jalali year of a 2-digit year on a dossier (00-05 are 1400-1405)."""
+    return 1400 + int(yy) if int(yy) <= JALALI_MAX_YEAR - 1400 else 1300 + int(yy)
+
+
+def _year_fits(page: _Page, yy: str) -> bool:
+    """Whether a file number's year can be this page's: its dates' years or up to 6 before."""
+    year = _jalali_year(yy)
+    return any(seen - 6 <= year <= seen for seen in _page_years(page))
+
+
+def _repair_number(page: _Page, value: str, scripts: str) -> tuple[str, str] | None:
+    """A file number ``N/YY`` out of OCR slips, when the page's dates vouch for the year.
+
+    Handles ``/`` read as ``۱`` (``۲۹۸۵۷۱۸۴``) or lost (``۳۶۱۶۳۸۳``), a three-digit year
+    (``۸۹٩``: one digit read twice in two scripts; ``۱۸۱``: ``/`` echoed as ``۱``; ``۸۳۲``:
+    a stray digit after it) and a leading ``۰`` (the comma after the number, which an RTL
+    line shows on its left). Only an unambiguous reading is returned, with a warning.
+    """
+    if value.startswith("0") and _WELL_FORMED_NUMBER_RE.fullmatch(value[1:]) and "/" in value:
+        return value[1:], "a leading ۰ dropped (the comma after the number)"
+    m = re.fullmatch(r"([1-9]\d{2,5})/(\d{3})", value)
+    if m:
+        number, year = m.groups()
+        year_scripts = scripts[-3:] if len(scripts) == len(value) else ""
+        slips: list[str] = []
+        if len(year_scripts) == 3:
+            for i in (0, 1):
+                a, b = year_scripts[i], year_scripts[i + 1]
+                if a != b and fold_digits(a) == fold_digits(b):
+                    slips.append(year[:i] + year[i + 1 :])  # one digit read in two scripts
+        if year.startswith("1"):
+            slips.append(year[1:])  # "/" echoed as "1"
+        for yy in slips:
+            if _year_fits(page, yy) or not _page_years(page):
+                return f"{number}/{yy}", "file number year read with an extra digit"
+        # Any other extra digit (۴ read as ۲۴, a stray mark): only a date on the page says which.
+        dated = {f"{y % 100:02d}" for y in _page_years(page)}
+        found = {year[:i] + year[i + 1 :] for i in range(3)} & dated
+        if len(found) == 1:
+            return f"{number}/{found.pop()}", "file number year read with an extra digit"
+        return None
+    if re.fullmatch(r"\d{6,8}", value):
+        yy, rest = value[-2:], value[:-2]
+        if not _year_fits(page, yy):
+            return None
+        readings = []
+        if rest.endswith("1") and 3 <= len(rest) - 1 <= 5:
+            readings.append(rest[:-1])  # "/" read as "1"
+        if 3 <= len(rest) <= 5:
+            readings.append(rest)  # "/" lost
+        readings = [r for r in readings if not r.startswith("0")]
+        if len(readings) == 1:
+            return f"{readings[0]}/{yy}", "file number separator read as a digit"
+    return None
+
+
+def _number_reading(
+    page: _Page, tokens: Sequence[_Group], *, bare: bool
+) -> tuple[str, str | None, int] | None:
+    """(value, warning, words used) of a file or permit number, or None.
+
+    The first word alone when it is a number of the usual form (``N`` or ``N/YY``; a bare
+    شماره needs the separator); else its OCR slips repaired; else the first two words
+    read in page order, as OCR splits a number in two (``۵/۹۸ ۹۶۹۷`` is ``۹۶۹۷۵/۹۸``).
+    """
+    value = tokens[0][0]
+    if _WELL_FORMED_NUMBER_RE.fullmatch(value) and (not bare or re.search(r"[/\-]", value)):
+        if len(tokens) == 1 or len(re.split(r"[/\-]", value)[0]) >= 3:
+            return value, None, 1
+        joined = "".join(t[0] for t in page.visual(tokens[:2]))
+        if _WELL_FORMED_NUMBER_RE.fullmatch(joined) and re.search(r"\d{3}[/\-]\d{2}$", joined):
+            return joined, "number read from two words", 2  # ۵/۹۸ ۹۶۹۷: the rest of ۹۶۹۷۵/۹۸
+        return value, None, 1
+    repaired = _repair_number(page, value, page.scripts(tokens[0][1], tokens[0][2]))
+    if repaired is not None:
+        return repaired[0], repaired[1], 1
+    if len(tokens) > 1:
+        joined = "".join(t[0] for t in page.visual(tokens[:2]))
+        if _WELL_FORMED_NUMBER_RE.fullmatch(joined) and re.search(r"[/\-]\d{2}$", joined):
+            return joined, "number read from two words", 2
+        repaired = _repair_number(page, joined, "")
+        if repaired is not None:
+            return repaired[0], repaired[1], 2
+    return None
+
+
+def _numbered(page: _Page, kind: Kind, m: re.Match[str], *, bare: bool = False) -> _Match | None:
+    """A file or permit number: digits and separators as written, never a date or an area.
+
+    What cannot be read as a number of the usual form is kept invalid, for QA.
+    """
+    tokens = _tokens(page, *m.span("v"))
+    if not tokens:
+        return None
+    parts = re.split(r"([-/])", tokens[0][0])
+    if len(parts) == 5 and _parse_date(*parts[0::2]) is not None:
+        return None
+    reading = _number_reading(page, tokens, bare=bare)
+    valid = reading is not None
+    if reading is None:
+        value = tokens[0][0].strip("-/")
+        if not value or (bare and not re.search(r"[/\-]", value)):
+            return None
+        reading = (value, "not a number of the form N or N/YY", 1)
+    value, warning, used = reading
+    start, end = tokens[0][1], tokens[used - 1][2]
+    if _has_unit_after(page, end):
+        return None
+    pieces = re.split(r"([-/])", value)
+    digits, seps = pieces[0::2], pieces[1::2]
+    # groups with spaces round their separator (۶۰۸۲۲ / ۸۸) are words OCR lists in reading
+    # order on a right-to-left line, however the page shows them left to right
+    spaced = page.is_rtl(start) and re.search(r"\d[ ]+[-/]|[-/][ ]+\d", page.clean[start:end])
+    order = (page.visual_order(_groups(page, start, end))
+             if used == 1 and warning is None and not spaced else None)
+    if order is not None and len(order) == len(digits):
+        digits = [digits[k] for k in order]
+    elif len(digits) == 2 and page.is_rtl(start) and len(digits[0]) == 2 and len(digits[1]) >= 3:
+        digits.reverse()  # the 2-digit year comes last: ۸۶/۱۲۳۴۵ is a reversed ۱۲۳۴۵/۸۶
+    canonical = digits[0] + "".join(sep + d for sep, d in zip(seps, digits[1:], strict=True))
+    return _Match(start, end, [_ident(kind, start, end, canonical, valid=valid, warning=warning)])
+
+
+def _find_permit_numbers(page: _Page) -> Iterator[_Match]:
+    for m in _PERMIT_RE.finditer(page.clean):
+        if (found := _numbered(page, Kind.PERMIT_NUMBER, m)) is not None:
+            yield found
+
+
+def _find_file_numbers(page: _Page) -> Iterator[_Match]:
+    for m in _FILE_NAMED_RE.finditer(page.clean):
+        if (found := _numbered(page, Kind.FILE_NUMBER, m)) is not None:
+            if re.fullmatch(r"\d{1,2}", found.found[0].canonical):
+                continue  # no dossier has a file number of one or two digits: OCR noise
+            yield found
+    for m in _FILE_BARE_RE.finditer(page.clean):
+        if (found := _numbered(page, Kind.FILE_NUMBER, m, bare=True)) is not None:
+            yield found

@@ -1,0 +1,116 @@
+"""Plaques (پلاک ثبتی): the long form (``F فرعی از A اصلی``, several فرعی at once), ``A``
+alone, ``A/F`` after a label, with the section (بخش) after them; an RTL ``A/F`` is flipped
+when a long form on the page names the same parcel the other way round."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+
+from indexer.identifiers.model import Identifier, Kind
+from indexer.identifiers.page import _groups, _has_unit_after, _ident, _Match, _Page
+from indexer.identifiers.patterns import (
+    _ASLI,
+    _END,
+    _FARI,
+    _FLAGS,
+    _GAP,
+    _NUMBER_START,
+    _NUMBER_WORD,
+)
+
+_PLAQUE_HEAD = rf"[پب]لا[کگی](?:[ ]*\n?[ ]*ثبتی)?(?:[ ]*{_NUMBER_WORD})?{_GAP}"
+_PLAQUE_FARI_FIRST_RE = re.compile(
+    rf"{_NUMBER_START}(?P<f>\d+(?:\s{{0,3}}(?:و|,)\s{{0,3}}\d+){{0,5}})\s{{0,3}}{_FARI}"
+    rf"\s{{0,3}}(?:از\s{{0,3}})?(?P<a>\d+)\s{{0,3}}{_ASLI}",
+    _FLAGS,
+)
+#: ``F فرعی از A`` whose اصلی OCR lost or garbled: فرعی از alone names a plaque.
+_PLAQUE_FARI_AZ_RE = re.compile(
+    rf"{_NUMBER_START}(?P<f>\d+)\s{{0,3}}{_FARI}\s{{0,3}}از\s{{0,3}}\.?(?P<a>\d+)(?![\d/.\-]|\s{{0,3}}{_ASLI})",
+    _FLAGS,
+)
+_PLAQUE_ASLI_FIRST_RE = re.compile(
+    rf"{_NUMBER_START}(?P<a>\d+)\s{{0,3}}{_ASLI}\s{{0,3}}(?:[و,]\s{{0,3}})?(?P<f>\d+)\s{{0,3}}{_FARI}",
+    _FLAGS,
+)
+_PLAQUE_ASLI_ONLY_RE = re.compile(rf"{_PLAQUE_HEAD}(?P<a>\d+)\s{{0,3}}{_ASLI}", _FLAGS)
+_PLAQUE_SLASH_RE = re.compile(
+    rf"(?:{_PLAQUE_HEAD}|\b(?:registration[ ]+)?plaque(?:[ ]*(?:no\.?|number|\#))?{_GAP})"
+    rf"(?P<a>\d+)[ ]?/[ ]?(?P<f>\d+){_END}",
+    _FLAGS,
+)
+_PLAQUE_ENGLISH_MAIN_RE = re.compile(
+    rf"\bregistration[ ]+plaque(?:[ ]*(?:no\.?|number|\#))?{_GAP}(?P<a>\d+){_END}(?![ ]?/)",
+    _FLAGS,
+)
+_SECTION_RE = re.compile(
+    r"\s{0,3}[,]?\s{0,3}(?:واقع\s{0,3}در\s{0,3})?بخش\s{0,3}(?:ثبتی\s{0,3})?(?:شماره\s{0,3})?"
+    r"[:]?\s{0,3}(?P<s>\d+)(?!\d)"
+    r"|[ ]{0,3},?[ ]{0,3}(?:registration[ ]+)?section[ ]*(?:no\.?[ ]*)?:?[ ]*(?P<s2>\d+)(?!\d)",
+    _FLAGS,
+)
+
+
+def _section_after(page: _Page, pos: int) -> str | None:
+    m = _SECTION_RE.match(page.clean, pos)
+    return (m.group("s") or m.group("s2")) if m else None
+
+
+def _plaque(start: int, end: int, canonical: str, section: str | None = None) -> Identifier:
+    """A plaque; one whose number starts with ۰ (a misread, or a dot of noise) is no parcel."""
+    if any(part.startswith("0") for part in canonical.split("/")):
+        return _ident(
+            Kind.PLAQUE, start, end, canonical, section=section, valid=False,
+            warning="a plaque number never starts with ۰",
+        )  # fmt: skip
+    return _ident(Kind.PLAQUE, start, end, canonical, section=section)
+
+
+def _find_plaques(page: _Page) -> Iterator[_Match]:
+    for regex in (_PLAQUE_FARI_FIRST_RE, _PLAQUE_ASLI_FIRST_RE):
+        for m in regex.finditer(page.clean):
+            start, end = m.span()
+            section = _section_after(page, end)
+            asli = m.group("a")
+            found = [
+                _plaque(start, end, f"{asli}/{fari}", section)
+                for fari, _s, _e in _groups(page, *m.span("f"))
+            ]
+            yield _Match(start, end, found)
+    for m in _PLAQUE_FARI_AZ_RE.finditer(page.clean):
+        start, end = m.span()
+        if _has_unit_after(page, end):
+            continue
+        yield _Match(start, end, [_plaque(start, end, f"{m.group('a')}/{m.group('f')}")])
+    for m in _PLAQUE_ASLI_ONLY_RE.finditer(page.clean):
+        start, end = m.start("a"), m.end()
+        yield _Match(start, end, [_plaque(start, end, m.group("a"), _section_after(page, end))])
+    for m in _PLAQUE_ENGLISH_MAIN_RE.finditer(page.clean):
+        start, end = m.span("a")
+        yield _Match(start, end, [_plaque(start, end, m.group("a"), _section_after(page, end))])
+    for m in _PLAQUE_SLASH_RE.finditer(page.clean):
+        start, end = m.start("a"), m.end("f")
+        if _has_unit_after(page, end):
+            continue  # 245/50 متر is an area, not a parcel
+        groups = [(m.group("a"), *m.span("a")), (m.group("f"), *m.span("f"))]
+        order = page.visual_order(groups)
+        flipped = None
+        if order is not None:
+            groups = [groups[k] for k in order]
+        elif page.is_rtl(start):
+            flipped = f"{groups[1][0]}/{groups[0][0]}"
+        canonical = f"{groups[0][0]}/{groups[1][0]}"
+        section = _section_after(page, end)
+        yield _Match(start, end, [_plaque(start, end, canonical, section)], flipped)
+
+
+def _reconcile_plaques(matches: list[_Match]) -> None:
+    """Flip an RTL ``A/F`` plaque whose reverse is a long-form plaque on the same page."""
+    long_forms = {
+        i.canonical for m in matches if m.flipped is None for i in m.found if i.kind == Kind.PLAQUE
+    }
+    for m in matches:
+        if m.flipped and m.flipped in long_forms and m.found[0].canonical not in long_forms:
+            m.found = [replace(m.found[0], canonical=m.flipped)]
