@@ -484,6 +484,13 @@ class _Page:
             _ARABIC_LETTER_RE.search(self.clean, start, end if end >= 0 else len(self.clean))
         )
 
+    def has_no_letters(self, pos: int) -> bool:
+        """Whether the line around ``pos`` is digits and marks only (a form's value cell
+        on a line of its own), whose direction its text does not tell."""
+        start = self.clean.rfind("\n", 0, pos) + 1
+        end = self.clean.find("\n", pos)
+        return not any(c.isalpha() for c in self.clean[start : end if end >= 0 else len(self.clean)])
+
     def words_in(self, start: int, end: int) -> list[int]:
         return [i for s, e, i in self.spans if s < end and start < e]
 
@@ -766,7 +773,8 @@ def _postal_match(page: _Page, groups: list[_Group]) -> _Match:
     """
     start, end = groups[0][1], groups[-1][2]
     warning: str | None = None
-    if len(groups) == 2 and page.is_rtl(start):
+    # A line of digits alone may be either way round: the rules decide there too.
+    if len(groups) == 2 and (page.is_rtl(start) or page.has_no_letters(start)):
         written = groups[0][0] + groups[1][0]
         flipped = groups[1][0] + groups[0][0]
         written_ok = postal_code_warning(written) is None
