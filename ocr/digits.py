@@ -805,7 +805,10 @@ def _read_fine(
     """``read_number`` on the finer page (``words`` in its coordinates), its box brought
     back to the page's by ``back``."""
     found = read_number(fine, words, index, model)
-    if found is None or not _as_long(found.text, words[index].text):
+    # Every glyph Tesseract saw in the word and in the pieces it takes in: ۳۵ beside
+    # ٩۲-۲6۷ once took that in as a piece and left only ۳۵ of the file number ٩٢-٢٤٧٣٥.
+    seen = "".join(words[j].text for j in (index, *found.covers)) if found is not None else ""
+    if found is None or not _as_long(found.text, seen):
         return None
     left, top, width, height = found.box
     box = (round(left * back), round(top * back), max(1, round(width * back)), max(1, round(height * back)))

@@ -464,3 +464,18 @@ def test_a_finer_reading_must_keep_every_glyph_tesseract_saw() -> None:
     assert digits._as_long("۴۱۵-۳۴۲۶۴۰-۷", "۴۱۵-۳۴۲۶۴۰۱۷")  # a hyphen Tesseract read as ۱
     assert not digits._as_long("۱۴/۰۱/۱۲", "۱۴۳۰/۹/۱۲")  # two zeros lost beside the slash
     assert not digits._as_long("۴۱۵۳۴۲۶۴۰۷", "۴۱۵-۳۴۲۶۴۰-۷")  # a separator lost
+
+
+def test_a_finer_reading_keeps_the_glyphs_of_the_pieces_it_takes_in(
+    model: GlyphModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A piece ۳۵ beside ٩۲-۲6۷, read on the finer page as ۳۵ taking the other piece in,
+    would leave only ۳۵ of the file number ٩٢-٢٤٧٣٥."""
+    words = [Word("۳۵", 16.0, 90, 10, 20, 14), Word("٩۲-۲6۷", 16.0, 10, 10, 80, 14)]
+    found = digits.NumberReading("۳۵", (10, 10, 100, 14), (1,))
+    monkeypatch.setattr(digits, "read_number", lambda *_args, **_kw: found)
+    page = np.full((40, 200), 255, np.uint8)
+    assert digits._read_fine(page, words, 0, model, 1.0) is None
+    whole = digits.NumberReading("٩٢-٢٤٧٣٥", (10, 10, 100, 14), (1,))
+    monkeypatch.setattr(digits, "read_number", lambda *_args, **_kw: whole)
+    assert digits._read_fine(page, words, 0, model, 1.0) == whole
