@@ -454,11 +454,6 @@ def test_a_number_whose_glyphs_bled_together_is_read_on_the_finer_page(model: Gl
     assert abs(read.left - word.left) <= 3 and abs(read.width - word.width) <= 4  # the page's coordinates
 
 
-def test_a_sure_word_is_not_read_on_the_finer_page(model: GlyphModel) -> None:
-    fine, coarse, word = _bled_together("۴۲۶۹۵/۸۶", HOMA, read_as="۴۲۶۹۵۱۸۶", conf=90.0)
-    assert reread_numbers(coarse, [word], model, fine=fine) == [word]
-
-
 def test_a_finer_reading_must_keep_every_glyph_tesseract_saw() -> None:
     assert digits._as_long("٣١٤١٧٢٣٢٠٤", "۳۱6۱۷۲۳۲۰۵")
     assert digits._as_long("۴۱۵-۳۴۲۶۴۰-۷", "۴۱۵-۳۴۲۶۴۰۱۷")  # a hyphen Tesseract read as ۱
