@@ -24,6 +24,7 @@ from ocr.types import CleanInfo
 
 ANALYSIS_DPI = 150  # orientation and skew are judged at this resolution (lines ~30 px)
 PEAK_WEIGHT = 2.0  # weight of the baseline-below-centroid cue in the upside-down vote
+SPECK_ROWS_MASS = 0.05  # a run of rows with less ink than this share of the heaviest line's is specks
 FULL_EVIDENCE_LINES = 4  # fewer text lines than this scale the orientation confidence down
 OSD_BELOW = 0.4  # own orientation confidence under which Tesseract's OSD is consulted
 OSD_MIN_CONF = 0.3  # OSD orientation confidences below this were wrong as often as right
@@ -135,6 +136,12 @@ def _line_runs(profile: np.ndarray) -> list[tuple[int, int]]:
     runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
     if not runs:
         return []
+    # Rows of specks between and below the lines (a noisy bitonal scan's dithered grey)
+    # are runs of one or two rows holding a few pixels of ink: more of them than lines
+    # on a page with a blank lower half, so the median "line" was a speck row (0.34 mm,
+    # and the page was enlarged three times and read as noise).
+    mass = [float(profile[a:b].sum()) for a, b in runs]
+    runs = [r for r, m in zip(runs, mass, strict=True) if m >= SPECK_ROWS_MASS * max(mass)]
     typical = float(np.median([b - a for a, b in runs]))
     return [(a, b) for a, b in runs if b - a >= 0.3 * typical]
 

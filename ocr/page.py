@@ -52,6 +52,13 @@ OTHER_LANGUAGE_MIN_CONF = 70.0
 OTHER_LANGUAGE_MARGIN = 15.0
 MAX_LINES_READ_AGAIN = 12  # per page, weakest first: a stamp-covered page stays cheap
 
+# Numbers whose glyphs are not all known shapes are read once more on a finer copy of the
+# page (ocr.digits.reread_numbers): the cleaned page before it was brought down to
+# `read_dpi`, or, on a page read at its own 150 or 200 dpi, the page enlarged twice, where
+# glyphs that bled together at the page's resolution come apart when thresholded again.
+FINE_UPSCALE_UP_TO = 210
+FINE_UPSCALE = 2.0
+
 FIRST_RECIPE = "standard"
 SECOND_RECIPE = "strong"
 # A first reading below this mean confidence is read again with the second recipe. Mean
@@ -104,9 +111,14 @@ class PageReading:
 
 def _attempt(
     gray: np.ndarray, stated_dpi: int | None, recipe: str, options: PageOptions
-) -> tuple[Reading, CleanInfo, np.ndarray]:
+) -> tuple[Reading, CleanInfo, np.ndarray, np.ndarray | None]:
+    """A reading of the page by one recipe: the reading, what cleaning did, the image it
+    was read from, and the cleaned page at its own finer resolution when it was read at
+    a lower one (numbers are read there again, ocr.digits), else None."""
     cleaned, info = clean(gray, stated_dpi=stated_dpi, recipe=recipe, skip=options.skip)
+    fine = None
     if options.read_dpi and info.dpi > options.read_dpi * 1.15:
+        fine = cleaned
         cleaned = rescale(cleaned, info.dpi, options.read_dpi)
         info = replace(
             info, dpi=options.read_dpi, steps=(*info.steps, f"read at {options.read_dpi}")
@@ -121,7 +133,7 @@ def _attempt(
     if options.second_look:
         reading = _second_look(remove_rules(cleaned, rules=rules), reading, info.dpi, options)
         reading = without_specks(reading, info.dpi)
-    return reading, info, cleaned
+    return reading, info, cleaned, fine
 
 
 def enlarge_small_text(gray: np.ndarray, info: CleanInfo) -> tuple[np.ndarray, CleanInfo]:
@@ -135,7 +147,11 @@ def enlarge_small_text(gray: np.ndarray, info: CleanInfo) -> tuple[np.ndarray, C
 
 
 def _checked(
-    cleaned: np.ndarray, reading: Reading, info: CleanInfo, options: PageOptions
+    cleaned: np.ndarray,
+    reading: Reading,
+    info: CleanInfo,
+    options: PageOptions,
+    fine: np.ndarray | None = None,
 ) -> tuple[Reading, CleanInfo]:
     """The chosen reading with its words checked against the dictionary and its numbers
     read glyph by glyph. Done once, after the recipes are compared: the checks change
@@ -144,7 +160,7 @@ def _checked(
     if options.checks_words:
         reading, info = _check_words(cleaned, reading, info, options)
     if options.glyph_numbers:
-        words = reread_numbers(cleaned, reading.words)
+        words = reread_numbers(cleaned, reading.words, fine=fine)
         if words != list(reading.words):
             reading = reading_of(words)
     if options.latin_numbers and "eng" in options.lang.split("+"):
@@ -468,14 +484,16 @@ def read_page(
     """OCR one page; a weak first reading gets a second recipe and the better one is kept."""
     loaded = load_page(path, page, kind=kind, dpi_hint=stated_dpi, timeout=options.timeout)
     dpi = loaded.stated_dpi if loaded.stated_dpi is not None else stated_dpi
-    reading, info, image = _attempt(loaded.gray, dpi, FIRST_RECIPE, options)
+    reading, info, image, fine = _attempt(loaded.gray, dpi, FIRST_RECIPE, options)
     tried = [(FIRST_RECIPE, reading.confidence)]
     if reading.confidence < options.second_chance_below:
-        second, info2, image2 = _attempt(loaded.gray, dpi, SECOND_RECIPE, options)
+        second, info2, image2, fine2 = _attempt(loaded.gray, dpi, SECOND_RECIPE, options)
         tried.append((SECOND_RECIPE, second.confidence))
         if _better(second, reading):
-            reading, info, image = second, info2, image2
-    reading, info = _checked(image, reading, info, options)
+            reading, info, image, fine = second, info2, image2, fine2
+    if fine is None and info.dpi <= FINE_UPSCALE_UP_TO:
+        fine = enlarge(image, FINE_UPSCALE)
+    reading, info = _checked(image, reading, info, options, fine)
     return PageReading(reading, info, image, tuple(tried))
 
 

@@ -433,3 +433,44 @@ def test_a_missing_font_skips_naming_its_debian_package(monkeypatch: pytest.Monk
     monkeypatch.setitem(PACKAGE_FONTS, "fonts-sil-lateef", Path("/nonexistent/Lateef-Regular.ttf"))
     with pytest.raises(pytest.skip.Exception, match="needs Debian's fonts-sil-lateef"):
         need_packages("fonts-dejavu-core", "fonts-sil-lateef")
+
+
+def _bled_together(text: str, font: Path, *, read_as: str, conf: float = 40.0) -> tuple[np.ndarray, np.ndarray, Word]:
+    """``text`` at twice the size a number is read at (the page before it was brought down
+    to 180 dpi), the same brought down to half and blurred until its glyphs run into each
+    other (a copy of a copy), and Tesseract's word box on the small one."""
+    fine, word = _scanned_number(text, font, read_as=read_as, px=44)
+    coarse = cv2.GaussianBlur(cv2.resize(fine, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA), (0, 0), 1.3)
+    small = replace(word, left=word.left // 2, top=word.top // 2, width=word.width // 2,
+                    height=word.height // 2, conf=conf)  # fmt: skip
+    return fine, coarse, small
+
+
+def test_a_number_whose_glyphs_bled_together_is_read_on_the_finer_page(model: GlyphModel) -> None:
+    fine, coarse, word = _bled_together("۳۱۴۱۷۲۳۲۰۴", HOMA, read_as="۳۱6۱۷۲۳۲۰۵")
+    assert reread_numbers(coarse, [word], model) == [word]  # no glyph reading there
+    [read] = reread_numbers(coarse, [word], model, fine=fine)
+    assert read.text == "۳۱۴۱۷۲۳۲۰۴"
+    assert abs(read.left - word.left) <= 3 and abs(read.width - word.width) <= 4  # the page's coordinates
+
+
+def test_a_finer_reading_must_keep_every_glyph_tesseract_saw() -> None:
+    assert digits._as_long("٣١٤١٧٢٣٢٠٤", "۳۱6۱۷۲۳۲۰۵")
+    assert digits._as_long("۴۱۵-۳۴۲۶۴۰-۷", "۴۱۵-۳۴۲۶۴۰۱۷")  # a hyphen Tesseract read as ۱
+    assert not digits._as_long("۱۴/۰۱/۱۲", "۱۴۳۰/۹/۱۲")  # two zeros lost beside the slash
+    assert not digits._as_long("۴۱۵۳۴۲۶۴۰۷", "۴۱۵-۳۴۲۶۴۰-۷")  # a separator lost
+
+
+def test_a_finer_reading_keeps_the_glyphs_of_the_pieces_it_takes_in(
+    model: GlyphModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A piece ۳۵ beside ٩۲-۲6۷, read on the finer page as ۳۵ taking the other piece in,
+    would leave only ۳۵ of the file number ٩٢-٢٤٧٣٥."""
+    words = [Word("۳۵", 16.0, 90, 10, 20, 14), Word("٩۲-۲6۷", 16.0, 10, 10, 80, 14)]
+    found = digits.NumberReading("۳۵", (10, 10, 100, 14), (1,))
+    monkeypatch.setattr(digits, "read_number", lambda *_args, **_kw: found)
+    page = np.full((40, 200), 255, np.uint8)
+    assert digits._read_fine(page, words, 0, model, 1.0) is None
+    whole = digits.NumberReading("٩٢-٢٤٧٣٥", (10, 10, 100, 14), (1,))
+    monkeypatch.setattr(digits, "read_number", lambda *_args, **_kw: whole)
+    assert digits._read_fine(page, words, 0, model, 1.0) == whole

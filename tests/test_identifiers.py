@@ -89,6 +89,9 @@ FOUND = [
     ("31456-78913", [("postal_code", "3145678913")]),
     ("نشانی: کرج، مهرشهر ۷۸۹۱۳-۳۱۴۵۶", [("postal_code", "3145678913")]),
     ("Postal code: 31456-78913", [("postal_code", "3145678913")]),
+    # a form's value cell on a line of its own, groups in Tesseract's right-to-left order
+    ("کد پستی ملکی:\n٧٨٩١٣-٣١٤٥٦", [("postal_code", "3145678913")]),
+    ("کد پستی:\n31456-78913", [("postal_code", "3145678913")]),
     # 0/2 in the first five digits: as written it is wrong, reversed it is right
     ("کد پستی: ۷۸۹۰۱-۳۱۴۵۶", [("postal_code", "3145678901")]),
     (

@@ -33,6 +33,13 @@ class _Page:
             _ARABIC_LETTER_RE.search(self.clean, start, end if end >= 0 else len(self.clean))
         )
 
+    def has_no_letters(self, pos: int) -> bool:
+        """Whether the line around ``pos`` is digits and marks only (a form's value cell
+        on a line of its own), whose direction its text does not tell."""
+        start = self.clean.rfind("\n", 0, pos) + 1
+        end = self.clean.find("\n", pos)
+        return not any(c.isalpha() for c in self.clean[start : end if end >= 0 else len(self.clean)])
+
     def words_in(self, start: int, end: int) -> list[int]:
         return [i for s, e, i in self.spans if s < end and start < e]
 

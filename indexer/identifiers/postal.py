@@ -39,7 +39,8 @@ def _postal_match(page: _Page, groups: list[_Group]) -> _Match:
     """
     start, end = groups[0][1], groups[-1][2]
     warning: str | None = None
-    if len(groups) == 2 and page.is_rtl(start):
+    # A line of digits alone may be either way round: the rules decide there too.
+    if len(groups) == 2 and (page.is_rtl(start) or page.has_no_letters(start)):
         written = groups[0][0] + groups[1][0]
         flipped = groups[1][0] + groups[0][0]
         written_ok = postal_code_warning(written) is None
