@@ -433,3 +433,13 @@ def test_a_missing_font_skips_naming_its_debian_package(monkeypatch: pytest.Monk
     monkeypatch.setitem(PACKAGE_FONTS, "fonts-sil-lateef", Path("/nonexistent/Lateef-Regular.ttf"))
     with pytest.raises(pytest.skip.Exception, match="needs Debian's fonts-sil-lateef"):
         need_packages("fonts-dejavu-core", "fonts-sil-lateef")
+
+
+def test_a_wide_digit_beside_a_hyphen_is_read_with_its_code(model: GlyphModel) -> None:
+    """A boxed code of the tuned split's 1394 inspection report (FreeFarsi, grey): the ۵ of
+    its first group is so wide that its centre lies more than a digit's pitch from the
+    hyphen after it, though the blank between them is no wider than the code's others.
+    Tesseract had lost the group (and read a confidence-0 word)."""
+    gray = cv2.imread(str(RESOURCES / "renovation_code_wide_five.png"), cv2.IMREAD_GRAYSCALE)
+    read = [Word("۹-۰۹-۰۱-۰۱-۰۱۳", 0.0, 64, 20, 185, 18)]
+    assert [w.text for w in reread_numbers(gray, read, model)] == ["۰۵-۰۹-۰۰۹-۰۰۱-۰۰۱-۰۱۳"]
