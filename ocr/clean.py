@@ -383,7 +383,11 @@ def remove_borders(gray: np.ndarray, *, dpi: int = 300, specks: bool = True) -> 
 
 RULE_MIN_MM = 25.0  # a horizontal run of ink this long is a table rule: no word is
 RULE_MIN_MM_VERTICAL = 8.0  # a vertical one this tall (a 14-pt alef is about 4 mm)
-FRAME_MIN_MM = 40.0  # a table has at least two vertical rules this tall, off the page edge
+# A table has at least two vertical rules this tall, off the page edge, side by side (their
+# spans overlap by FRAME_OVERLAP of the shorter): an inspection report's four-row table of
+# small print is 30 mm tall, its two-row register 12 mm (40 mm found no inspection table).
+FRAME_MIN_MM = 20.0
+FRAME_OVERLAP = 0.8
 
 
 def _rule_mask(ink: np.ndarray, px_per_mm: float, *, vertical: bool) -> np.ndarray:
@@ -404,9 +408,9 @@ def _rule_mask(ink: np.ndarray, px_per_mm: float, *, vertical: bool) -> np.ndarr
 def table_rules(gray: np.ndarray, *, dpi: int = 300) -> np.ndarray | None:
     """The rules of a form's table as a mask (255 on and just around each rule).
 
-    None unless the page has a table frame (two vertical rules over 40 mm, away from the
-    page edges, and three horizontal ones): a letter's header rule, a stamp's ring and a
-    copier band are not tables.
+    None unless the page has a table frame (two vertical rules over 20 mm side by side,
+    away from the page edges, and three horizontal ones): a letter's header rule, a
+    stamp's ring and a copier band are not tables.
     """
     px_per_mm = dpi / 25.4
     step = max(1, min(gray.shape) // 300)
@@ -416,16 +420,26 @@ def table_rules(gray: np.ndarray, *, dpi: int = 300) -> np.ndarray | None:
     _, _, stats, _ = cv2.connectedComponentsWithStats(vertical)
     edge = 5 * px_per_mm
     frames = [
-        (x, w)
-        for x, _y, w, h, _area in stats[1:].tolist()
+        (y, y + h)
+        for x, y, w, h, _area in stats[1:].tolist()
         if h >= FRAME_MIN_MM * px_per_mm and x > edge and x + w < gray.shape[1] - edge
     ]
-    if len(frames) < 2:
+    if not _side_by_side(frames):
         return None
     horizontal = _rule_mask(ink, px_per_mm, vertical=False)
     if cv2.connectedComponents(horizontal)[0] - 1 < 3:
         return None
     return cv2.dilate(horizontal | vertical, np.ones((5, 5), np.uint8))
+
+
+def _side_by_side(spans: list[tuple[int, int]]) -> bool:
+    """Whether two of these vertical spans (top, bottom) run beside each other: the two
+    sides of one table's frame."""
+    for i, (a0, a1) in enumerate(spans):
+        for b0, b1 in spans[i + 1 :]:
+            if min(a1, b1) - max(a0, b0) >= FRAME_OVERLAP * min(a1 - a0, b1 - b0):
+                return True
+    return False
 
 
 def remove_rules(gray: np.ndarray, *, dpi: int = 300, rules: np.ndarray | None = None) -> np.ndarray:

@@ -487,6 +487,7 @@ SHORT_DASH = 0.65  # a hyphen may be as short as a zero, but no taller than this
 DOT_ROUND = 1.5  # and at most this much wider than tall (a hyphen is 1.8 and more)
 DOT_FILL = 0.55  # and this much of its box is ink (a zero's dot 0.6-0.7, a stroke's piece 0.5)
 NEXT_DIGIT = 1.3  # a glyph further than this many pitches from the number is past a space
+TIGHT_GAP = 1.5  # ... unless the blank before it is no wider than this many of the number's own
 PERIOD_BELOW = 0.22  # a dot this far below the middle of the line is a period, not ۰
 
 
@@ -627,6 +628,15 @@ def read_number(
     def gap(a: int, b: int) -> int:
         return max(found[a].left, found[b].left) - min(found[a].right, found[b].right)
 
+    # The blank between the number's own glyphs: a wide ۵ beside a hyphen has its centre
+    # more than a pitch away, and is as close to it as the other glyphs are to each other.
+    spacing = float(np.median([gap(i, i + 1) for i in range(first, last)])) if last - first >= 2 else None
+
+    def near_enough(i: int, j: int) -> bool:
+        if abs(centres[i] - centres[j]) <= NEXT_DIGIT * pitch:
+            return True
+        return spacing is not None and gap(i, j) <= max(TIGHT_GAP * spacing, 1.0) and gap(i, j) <= 0.35 * tall
+
     def owners(i: int) -> list[int]:
         return [j for j, other in enumerate(words) if j != index and _centre_in(other, *centre(i))]
 
@@ -642,7 +652,7 @@ def read_number(
 
     def joins(i: int, j: int) -> bool:
         """Whether glyph ``i``, next to the number's glyph ``j``, belongs to the number."""
-        if abs(centres[i] - centres[j]) > NEXT_DIGIT * pitch or last - first + 1 >= MAX_RUN:
+        if not near_enough(i, j) or last - first + 1 >= MAX_RUN:
             return False  # a space comes first
         if nearest(i) > MAX_GLYPH_DISTANCE or found[i].bottom - found[i].top > 1.2 * tall:
             return False  # unlike any digit, or taller than one (an alef, not a ۱)

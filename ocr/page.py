@@ -21,6 +21,7 @@ from ocr.digits import is_number_word, reread_numbers
 from ocr.lexicon import model_words
 from ocr.photo import enlarge, enlargement
 from ocr.raster import load_page
+from ocr.stamps import keep_darkest_ink, read_stamped_lines
 from ocr.tesseract import (
     Reading,
     is_latin_text,
@@ -41,7 +42,6 @@ MAX_SECOND_LOOKS = 6  # regions re-read per page, largest first
 REGION_MIN_MM, REGION_MAX_MM = 2.5, 60.0
 REGION_MIN_WIDTH_MM = 8.0
 REGION_MIN_INK_MM2 = 4.0  # (5 mm and 2 mm2, to catch half-read long numbers, read no better)
-INK_BELOW = 200  # grey levels darker than this are ink on a cleaned (flattened) page
 SECOND_LOOK_MIN_CONF = 50.0  # words a second look finds are kept from this confidence
 SECOND_LOOK_MEAN_CONF = 65.0  # and a region only when it reads like text, not a scrawl
 # A line `fas` reads this poorly on a Persian page may be an English line: it is read
@@ -89,6 +89,7 @@ class PageOptions:
     second_look: bool = True  # re-read text-like ink that no recognized word covers
     line_languages: bool = True  # weak lines of a Persian page read again in the other languages
     glyph_numbers: bool = True  # numbers read again glyph by glyph (ocr.digits)
+    stamped_lines: bool = True  # weak lines under a stamp read again without its ink (ocr.stamps)
     latin_numbers: bool = True  # unsure numbers in Latin digits read again with `eng`
     word_check: bool = True  # lines with words outside the dictionary read again (ocr.words)
     join_words: bool = True  # words split at a narrow gap joined when that makes a word
@@ -111,10 +112,11 @@ class PageReading:
 
 def _attempt(
     gray: np.ndarray, stated_dpi: int | None, recipe: str, options: PageOptions
-) -> tuple[Reading, CleanInfo, np.ndarray, np.ndarray | None]:
+) -> tuple[Reading, CleanInfo, np.ndarray, np.ndarray, np.ndarray | None]:
     """A reading of the page by one recipe: the reading, what cleaning did, the image it
-    was read from, and the cleaned page at its own finer resolution when it was read at
-    a lower one (numbers are read there again, ocr.digits), else None."""
+    was read from, that image without its table rules (the same array on a page without
+    a table), for re-reads, and the cleaned page at its own finer resolution when it was
+    read at a lower one (numbers are read there again, ocr.digits), else None."""
     cleaned, info = clean(gray, stated_dpi=stated_dpi, recipe=recipe, skip=options.skip)
     fine = None
     if options.read_dpi and info.dpi > options.read_dpi * 1.15:
@@ -126,14 +128,15 @@ def _attempt(
     if "enlarge" not in options.skip:
         cleaned, info = enlarge_small_text(cleaned, info)
     rules = table_rules(cleaned, dpi=info.dpi)
+    unruled = remove_rules(cleaned, rules=rules)
     reading, lang = _recognize(cleaned, info.dpi, options)
     reading = without_rule_marks(without_specks(reading, info.dpi), rules)
     if options.line_languages and lang != options.lang:
         reading = _other_language_lines(cleaned, reading, info.dpi, options)
     if options.second_look:
-        reading = _second_look(remove_rules(cleaned, rules=rules), reading, info.dpi, options)
+        reading = _second_look(unruled, reading, info.dpi, options)
         reading = without_specks(reading, info.dpi)
-    return reading, info, cleaned, fine
+    return reading, info, cleaned, unruled, fine
 
 
 def enlarge_small_text(gray: np.ndarray, info: CleanInfo) -> tuple[np.ndarray, CleanInfo]:
@@ -157,6 +160,8 @@ def _checked(
     read glyph by glyph. Done once, after the recipes are compared: the checks change
     words' confidences, and a comparison should weigh what Tesseract saw, not what was
     corrected afterwards."""
+    if options.stamped_lines:
+        reading, info = _stamped_lines(cleaned, reading, info, options)
     if options.checks_words:
         reading, info = _check_words(cleaned, reading, info, options)
     if options.glyph_numbers:
@@ -168,6 +173,24 @@ def _checked(
         if words != list(reading.words):
             reading = reading_of(words)
     return reading, info
+
+
+def _stamped_lines(
+    image: np.ndarray, reading: Reading, info: CleanInfo, options: PageOptions
+) -> tuple[Reading, CleanInfo]:
+    """Weak lines a stamp lies over read again with its lighter ink set aside (`ocr.stamps`)."""
+    if not reading.words:
+        return reading, info
+    lang = (
+        "fas"
+        if options.fas_first and is_rtl_page(reading.words) and "fas" in options.lang
+        else options.lang
+    )
+    found, drop = read_stamped_lines(image, reading.words, lang=lang, dpi=info.dpi, timeout=options.timeout)
+    if not drop:
+        return reading, info
+    note = f"{len(drop)} stamped words read again"
+    return with_words(reading, found, drop=drop), replace(info, steps=(*info.steps, note))
 
 
 LATIN_NUMBER_BELOW = 60.0  # a number in Latin digits read this unsurely is read with `eng`
@@ -398,22 +421,6 @@ def _second_look(image: np.ndarray, reading: Reading, dpi: int, options: PageOpt
     return with_words(reading, found)
 
 
-def keep_darkest_ink(gray: np.ndarray) -> np.ndarray:
-    """The region with only its darkest ink: the typed text, without stamp and pen.
-
-    A signatory's name and title are typed in black; the rubber stamp over them is
-    violet or blue, lighter on a grey scan, and a pen scrawl is often lighter too.
-    Otsu's threshold over the ink's own grey levels splits the two; on a region with
-    no stamp it only thins the strokes' edges, and the caller keeps whichever reading
-    of the region, as it is or this, is the more confident.
-    """
-    ink = gray[gray < INK_BELOW]
-    if ink.size < 64:
-        return gray
-    level, _ = cv2.threshold(ink.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return np.where(gray <= level, gray, np.uint8(255)).astype(np.uint8)
-
-
 def _recognize(image: np.ndarray, dpi: int, options: PageOptions) -> tuple[Reading, str]:
     """Persian alone first: with `eng` beside it, Tesseract reads Latin junk into Persian lines.
 
@@ -484,16 +491,18 @@ def read_page(
     """OCR one page; a weak first reading gets a second recipe and the better one is kept."""
     loaded = load_page(path, page, kind=kind, dpi_hint=stated_dpi, timeout=options.timeout)
     dpi = loaded.stated_dpi if loaded.stated_dpi is not None else stated_dpi
-    reading, info, image, fine = _attempt(loaded.gray, dpi, FIRST_RECIPE, options)
+    reading, info, image, unruled, fine = _attempt(loaded.gray, dpi, FIRST_RECIPE, options)
     tried = [(FIRST_RECIPE, reading.confidence)]
     if reading.confidence < options.second_chance_below:
-        second, info2, image2, fine2 = _attempt(loaded.gray, dpi, SECOND_RECIPE, options)
+        second, info2, image2, unruled2, fine2 = _attempt(loaded.gray, dpi, SECOND_RECIPE, options)
         tried.append((SECOND_RECIPE, second.confidence))
         if _better(second, reading):
-            reading, info, image, fine = second, info2, image2, fine2
+            reading, info, image, unruled, fine = second, info2, image2, unruled2, fine2
     if fine is None and info.dpi <= FINE_UPSCALE_UP_TO:
-        fine = enlarge(image, FINE_UPSCALE)
-    reading, info = _checked(image, reading, info, options, fine)
+        fine = enlarge(unruled, FINE_UPSCALE)
+    # Words and numbers are read again on the page without its table rules: a rule along
+    # a cell's number joins its glyphs into one shape that no digit is like.
+    reading, info = _checked(unruled, reading, info, options, fine)
     return PageReading(reading, info, image, tuple(tried))
 
 

@@ -235,6 +235,22 @@ def test_remove_rules_paints_out_a_table_and_keeps_its_text() -> None:
     assert np.mean(out[text_ink] < 100) > 0.99
 
 
+def test_an_inspection_report_s_short_table_is_a_table() -> None:
+    """Four rows of small print in a ruled grid 26 mm tall, as an inspection report has
+    them: shorter than a permit's table, and a table all the same."""
+    page = render_page(PERSIAN_LINES[:4], dpi=DPI, font_pt=9, line_spacing=1.6, size_mm=A4_MM)
+    mm = DPI / 25.4
+    left, right, top = round(15 * mm), page.shape[1] - round(15 * mm), round(60 * mm)
+    rows = [top + round(k * 6.5 * mm) for k in range(5)]
+    for y in rows:
+        cv2.line(page, (left, y), (right, y), 0, 2)
+    for x in (left, (left + right) // 2, right):
+        cv2.line(page, (x, rows[0]), (x, rows[-1]), 0, 2)
+    out = remove_rules(page, dpi=DPI)
+    assert out is not page
+    assert np.mean(out[rows[0], left + 5 : right - 5] > 200) > 0.95
+
+
 @pytest.mark.parametrize("name", ["persian", "english", "mixed"])
 def test_remove_rules_leaves_a_page_without_a_table_alone(pages: dict[str, np.ndarray], name: str) -> None:
     page = pages[name].copy()

@@ -474,3 +474,13 @@ def test_a_finer_reading_keeps_the_glyphs_of_the_pieces_it_takes_in(
     whole = digits.NumberReading("٩٢-٢٤٧٣٥", (10, 10, 100, 14), (1,))
     monkeypatch.setattr(digits, "read_number", lambda *_args, **_kw: whole)
     assert digits._read_fine(page, words, 0, model, 1.0) == whole
+
+
+def test_a_wide_digit_beside_a_hyphen_is_read_with_its_code(model: GlyphModel) -> None:
+    """A boxed code of the tuned split's 1394 inspection report (FreeFarsi, grey): the ۵ of
+    its first group is so wide that its centre lies more than a digit's pitch from the
+    hyphen after it, though the blank between them is no wider than the code's others.
+    Tesseract had lost the group (and read a confidence-0 word)."""
+    gray = cv2.imread(str(RESOURCES / "renovation_code_wide_five.png"), cv2.IMREAD_GRAYSCALE)
+    read = [Word("۹-۰۹-۰۱-۰۱-۰۱۳", 0.0, 64, 20, 185, 18)]
+    assert [w.text for w in reread_numbers(gray, read, model)] == ["۰۵-۰۹-۰۰۹-۰۰۱-۰۰۱-۰۱۳"]
