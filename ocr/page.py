@@ -26,6 +26,7 @@ from ocr.tesseract import (
     Reading,
     is_latin_text,
     is_rtl_page,
+    line_box,
     line_groups,
     mean_conf,
     reading_of,
@@ -175,17 +176,21 @@ def _checked(
     return reading, info
 
 
+def _region_lang(reading: Reading, options: PageOptions) -> str:
+    """The languages a region of this page is read again in: Persian alone on a Persian
+    page (as the page itself is first read, `_recognize`), else all asked for."""
+    if options.fas_first and is_rtl_page(reading.words) and "fas" in options.lang:
+        return "fas"
+    return options.lang
+
+
 def _stamped_lines(
     image: np.ndarray, reading: Reading, info: CleanInfo, options: PageOptions
 ) -> tuple[Reading, CleanInfo]:
     """Weak lines a stamp lies over read again with its lighter ink set aside (`ocr.stamps`)."""
     if not reading.words:
         return reading, info
-    lang = (
-        "fas"
-        if options.fas_first and is_rtl_page(reading.words) and "fas" in options.lang
-        else options.lang
-    )
+    lang = _region_lang(reading, options)
     found, drop = read_stamped_lines(image, reading.words, lang=lang, dpi=info.dpi, timeout=options.timeout)
     if not drop:
         return reading, info
@@ -393,11 +398,7 @@ def _second_look(image: np.ndarray, reading: Reading, dpi: int, options: PageOpt
     blank = image.copy()
     for w in reading.words:  # so a region overlapping read words does not read them twice
         blank[w.top : w.top + w.height, w.left : w.left + w.width] = 255
-    lang = (
-        "fas"
-        if options.fas_first and is_rtl_page(reading.words) and "fas" in options.lang
-        else options.lang
-    )
+    lang = _region_lang(reading, options)
     found: list[Word] = []
     for i, box in enumerate(missed_regions(image, reading.words, dpi=dpi)):
         readings = [
@@ -457,18 +458,8 @@ def _other_language_lines(image: np.ndarray, reading: Reading, dpi: int, options
     weak.sort(key=lambda item: item[0])
     drop: set[int] = set()
     found: list[Word] = []
-    h_img, w_img = image.shape[:2]
     for n, (conf, line) in enumerate(weak[:MAX_LINES_READ_AGAIN]):
-        ws = [reading.words[i] for i in line]
-        top, bottom = min(w.top for w in ws), max(w.top + w.height for w in ws)
-        left, right = min(w.left for w in ws), max(w.left + w.width for w in ws)
-        pad = max(4, (bottom - top) // 4)
-        box = (
-            max(0, left - pad),
-            max(0, top - pad),
-            min(w_img, right + pad) - max(0, left - pad),
-            min(h_img, bottom + pad) - max(0, top - pad),
-        )
+        box = line_box([reading.words[i] for i in line], image.shape)
         words = recognize_region(
             image, box, lang=others, dpi=dpi, block=50_000 + 100 * n, timeout=options.timeout, psm=7
         )

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ocr.tesseract import line_groups, mean_conf, recognize_region
+from ocr.tesseract import line_box, line_groups, mean_conf, recognize_region
 from ocr.types import Word
 
 INK_BELOW = 200  # grey levels darker than this are ink on a cleaned (flattened) page
@@ -62,15 +62,6 @@ def other_ink(gray: np.ndarray, *, dpi: int) -> int:
     return int(sum(area for _x, _y, w, h, area in stats[1:].tolist() if max(w, h) >= longest))
 
 
-def _box(cell: Sequence[Word], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-    top, bottom = min(w.top for w in cell), max(w.top + w.height for w in cell)
-    left, right = min(w.left for w in cell), max(w.left + w.width for w in cell)
-    pad = max(4, (bottom - top) // 4)
-    h_img, w_img = shape[:2]
-    x0, y0 = max(0, left - pad), max(0, top - pad)
-    return x0, y0, min(w_img, right + pad) - x0, min(h_img, bottom + pad) - y0
-
-
 def stamped_lines(gray: np.ndarray, words: Sequence[Word], *, dpi: int) -> list[list[int]]:
     """Indexes of the words of each line that a stamp lies over, least confident first.
 
@@ -99,7 +90,7 @@ def read_stamped_lines(
         old = [words[i] for i in cell]
         new = recognize_region(
             gray,
-            _box(old, gray.shape),
+            line_box(old, gray.shape),
             lang=lang,
             dpi=dpi,
             block=60_000 + 100 * n,

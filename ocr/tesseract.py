@@ -147,6 +147,18 @@ def line_groups(words: Sequence[Word]) -> list[list[int]]:
     return list(lines.values())
 
 
+def line_box(words: Sequence[Word], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """(left, top, width, height) around these words of one line, with a quarter of the
+    line's height (at least 4 px) of margin, inside an image of ``shape``: the region a
+    line is read again from on its own."""
+    top, bottom = min(w.top for w in words), max(w.top + w.height for w in words)
+    left, right = min(w.left for w in words), max(w.left + w.width for w in words)
+    pad = max(4, (bottom - top) // 4)
+    h_img, w_img = shape[:2]
+    x0, y0 = max(0, left - pad), max(0, top - pad)
+    return x0, y0, min(w_img, right + pad) - x0, min(h_img, bottom + pad) - y0
+
+
 def is_latin_text(words: list[Word] | tuple[Word, ...]) -> bool:
     """Whether these words are written in Latin letters (an English line), not Persian."""
     return not is_rtl_page(words) and any(_LATIN_LETTER.search(w.text) for w in words)
