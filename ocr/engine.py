@@ -20,11 +20,13 @@ memory cap is the worker's, which now holds the models too (about 60 MB for fas+
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shlex
 import signal
 import threading
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import numpy as np
@@ -108,35 +110,31 @@ class _Api:
         for name, value in saved.items():
             self.api.SetVariable(name, value)
 
-    def _image(self, gray: np.ndarray) -> None:
-        gray = np.ascontiguousarray(gray, dtype=np.uint8)
-        height, width = gray.shape[:2]
-        self.api.SetImageBytes(gray.tobytes(), width, height, 1, width)
-
-    def tsv(self, gray: np.ndarray, *, psm: int, variables: dict[str, str], timeout: float) -> str:
+    @contextlib.contextmanager
+    def _call(self, gray: np.ndarray, *, psm: int, variables: dict[str, str]) -> Iterator[Any]:
+        """The API with this image, mode and variables set, for one call; afterwards its
+        results cleared and the variables put back."""
         with self.lock:
             saved = self._set(variables)
             try:
                 self.api.SetPageSegMode(psm)
-                self._image(gray)
-                if not self.api.Recognize(timeout=_deadline_ms(timeout)):
-                    raise EngineTimeout("Tesseract process timeout")
-                return self.api.GetTSVText(0)
+                gray = np.ascontiguousarray(gray, dtype=np.uint8)
+                height, width = gray.shape[:2]
+                self.api.SetImageBytes(gray.tobytes(), width, height, 1, width)
+                yield self.api
             finally:
                 self.api.Clear()
                 self._restore(saved)
 
+    def tsv(self, gray: np.ndarray, *, psm: int, variables: dict[str, str], timeout: float) -> str:
+        with self._call(gray, psm=psm, variables=variables) as api:
+            if not api.Recognize(timeout=_deadline_ms(timeout)):
+                raise EngineTimeout("Tesseract process timeout")
+            return api.GetTSVText(0)
+
     def osd(self, gray: np.ndarray, *, variables: dict[str, str]) -> dict | None:
-        tesserocr = _tesserocr()
-        with self.lock:
-            saved = self._set(variables)
-            try:
-                self.api.SetPageSegMode(tesserocr.PSM.OSD_ONLY)
-                self._image(gray)
-                return self.api.DetectOrientationScript()
-            finally:
-                self.api.Clear()
-                self._restore(saved)
+        with self._call(gray, psm=_tesserocr().PSM.OSD_ONLY, variables=variables) as api:
+            return api.DetectOrientationScript()
 
 
 _LOADED: dict[tuple[int, str], _Api] = {}
