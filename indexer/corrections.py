@@ -9,7 +9,11 @@ correction, append-only), and changes what the page shows and is indexed under a
 * a corrected identifier gets the new ``canonical`` (so ``search --plaque`` and
   ``parcel`` find it), keeps the page's own reading in ``corrected_from`` and what the
   page says in ``text``; ``identifier_reviews`` marks it so dossier consensus
-  (``indexer.consensus``) never overrides a person's decision.
+  (``indexer.consensus``) never overrides a person's decision;
+* a corrected text names the page's identifiers: they are extracted again from it (an
+  identifier the OCR read too keeps its box and confidence, one only the person's text
+  names is marked as the person's), identifier corrections are applied over them, and
+  the page's date follows. From then on they follow the corrected text, not the OCR.
 
 Corrections survive everything that rewrites a page: a re-ingest (done pages are never
 OCR'd again), ``reindex`` (it reads ``pages.text`` and ``identifiers``), a re-extraction
@@ -34,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexer.dates import iso_to_jalali
-from indexer.identifiers import IdentifierError, canonical_query
+from indexer.identifiers import IdentifierError, canonical_query, extract
 from indexer.normalize import fold_digits
 
 if TYPE_CHECKING:
@@ -204,7 +208,41 @@ def correct_text(catalog: Catalog, page_id: int, text: str, *, by: str | None = 
         fts = _FtsRows()
         catalog._index_page(page_id, text, None, fts)
         fts.write(catalog.db)
+        _, identifiers, marks = reapply(catalog, page_id, None, _stored_identifiers(catalog, page_id))
+        catalog._write_identifiers(page_id, identifiers)
+        mark_identifiers(catalog, page_id, marks)
+        _redate(catalog, page_id)
     return correction
+
+
+def _stored_identifiers(catalog: Catalog, page_id: int) -> list[dict[str, Any]]:
+    """The page's identifier rows as the writer takes them (box decoded)."""
+    rows = [dict(r) for r in catalog.db.execute("SELECT * FROM identifiers WHERE page_id = ? ORDER BY id", (page_id,))]
+    for r in rows:
+        r["box"] = json.loads(r["box"]) if r.get("box") else None
+    return rows
+
+
+def _from_text(text: str, read: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[bool]]:
+    """The identifiers a corrected text names, and for each whether the page's reading
+    (``read``) had it. One the reading had keeps its box and confidence, so the viewer
+    still marks it on the scan; one only the person's text names has neither."""
+    known: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in read:
+        for value in (r.get("corrected_from"), r["canonical"]):
+            if value:
+                known.setdefault((r["kind"], value), r)
+    out, had = [], []
+    for ident in extract(text):
+        item = ident.to_dict()
+        item.pop("start", None), item.pop("end", None)
+        item.pop("box", None), item.pop("confidence", None)
+        old = known.get((item["kind"], item["canonical"]))
+        if old is not None:
+            item.update({k: old[k] for k in ("box", "confidence") if old.get(k) is not None})
+        out.append(item)
+        had.append(old is not None)
+    return out, had
 
 
 def replace_words(text: str, old: str, new: str) -> str:
@@ -449,8 +487,12 @@ def reapply(
 
     review = catalog.db.execute("SELECT * FROM page_reviews WHERE page_id = ?", (page_id,)).fetchone()
     corrections = corrections_for(catalog, [page_id]).get(page_id, [])
+    texts = [c for c in corrections if c.target == "text"]
     out = [dict(i) for i in identifiers]
     marks: list[int | None] = [None] * len(out)
+    if texts:  # the identifiers are those of the text a person set, not of the OCR's
+        out, had = _from_text(texts[-1].new or "", out)
+        marks = [None if h else texts[-1].id for h in had]
     unmatched: list[str] = []
     for c in corrections:
         if c.target != "identifier" or c.kind is None or c.old is None or c.new is None:
@@ -473,7 +515,6 @@ def reapply(
                 marks.append(c.id)
                 if c.old != NONE:
                     unmatched.append(f"{c.kind} {c.old}")
-    texts = [c for c in corrections if c.target == "text"]
     text = texts[-1].new if texts else None
     if review is not None and ocr_text is not None:
         changed = ocr_text != review["ocr_text"]

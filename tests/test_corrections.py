@@ -97,6 +97,48 @@ def test_a_text_correction_reindexes_the_page_and_keeps_the_ocr(catalog: Catalog
     catalog.db.execute("INSERT INTO pages_fts (pages_fts, rank) VALUES ('integrity-check', 1)")
 
 
+def plaques_of(catalog: Catalog, pid: int) -> list[tuple[str, str | None, float | None]]:
+    return [tuple(r) for r in catalog.db.execute(
+        "SELECT canonical, box, confidence FROM identifiers WHERE page_id = ? AND kind = 'plaque' ORDER BY id", (pid,)
+    )]  # fmt: skip
+
+
+def test_a_text_correction_re_reads_the_identifiers_the_text_names(catalog: Catalog) -> None:
+    pid = page_id(catalog, SHA_A)
+    # Words only: the plaque the OCR read is still named, and keeps its box and confidence.
+    correct_text(catalog, pid, CORRECTED_A, by="مریم")
+    assert plaques_of(catalog, pid) == [("45/124", "[10, 20, 200, 30]", 90.0)]
+    # The reviewer sets the plaque's digit right in the text (typed on an Arabic keyboard,
+    # Arabic-Indic digits): the page is now found under the plaque the text names.
+    fixed = CORRECTED_A.replace("پلاک ثبتی ۱۲۴ فرعی از ۴۵ اصلی", "پلاك ثبتي ١٢٣ فرعي از ٤٥ اصلي")
+    correct_text(catalog, pid, fixed, by="مریم")
+    assert plaques_of(catalog, pid) == [("45/123", None, None)]
+    assert "karaj-12/scan_01.pdf" in hits(catalog, identifiers=(("plaque", "45/123"),))
+    assert "karaj-12/scan_01.pdf" not in hits(catalog, identifiers=(("plaque", "45/124"),))
+    # A value only the person's text names is the person's: consensus leaves it alone,
+    # and a re-extraction from the OCR's words (which still read ۱۲۴) does not bring the
+    # old reading back.
+    assert "correction" in catalog.identifiers_for([pid])[pid][0]
+    catalog.replace_identifiers(pid, [plaque("45/124")])
+    apply_consensus(catalog)
+    assert [p[0] for p in plaques_of(catalog, pid)] == ["45/123"]
+
+
+def test_a_text_correction_sets_the_page_date_and_keeps_identifier_corrections(catalog: Catalog) -> None:
+    pid = page_id(catalog, SHA_B)
+    correct_identifier(catalog, pid, "plaque", "45/123", "45/125", by="reza", reason="the scan says ۱۲۵")
+    dated = TEXT_B + "\nتاریخ: ۱۳۸۸/۱۰/۲۳\nشماره پرونده: ۲۳۱۸۰/۸۸"
+    correct_text(catalog, pid, dated, by="reza", reason="a line the OCR lost")
+    rows = catalog.db.execute("SELECT kind, canonical FROM identifiers WHERE page_id = ? ORDER BY id", (pid,)).fetchall()
+    assert sorted(tuple(r) for r in rows) == [("date", "2010-01-13"), ("file_number", "23180/88"), ("plaque", "45/125")]
+    assert catalog.db.execute("SELECT document_date FROM pages WHERE id = ?", (pid,)).fetchone()[0] == "2010-01-13"
+    assert hits(catalog, identifiers=(("file_number", "23180/88"),)) == ["karaj-12/scan_02.tif"]
+    # Removing the lines again removes what they named.
+    correct_text(catalog, pid, TEXT_B + "\nپیوست: ندارد", by="reza")
+    assert [r[0] for r in catalog.db.execute("SELECT kind FROM identifiers WHERE page_id = ?", (pid,))] == ["plaque"]
+    assert catalog.db.execute("SELECT document_date FROM pages WHERE id = ?", (pid,)).fetchone()[0] is None
+
+
 def test_replace_words_matches_any_keyboard_and_digits() -> None:
     assert replace_words("شهرداري كرج ۱۲۸", "شهرداری کرج", "شهرداری کرج") == "شهرداری کرج ۱۲۸"
     assert replace_words("پلاک ۱۲۸", "128", "۱۲۳") == "پلاک ۱۲۳"
