@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexer.dates import iso_to_jalali
-from indexer.identifiers import IdentifierError, canonical_query, extract
+from indexer.identifiers import IdentifierError, canonical_query, document_date, extract
 from indexer.normalize import fold_digits
 
 if TYPE_CHECKING:
@@ -211,7 +211,11 @@ def correct_text(catalog: Catalog, page_id: int, text: str, *, by: str | None = 
         _, identifiers, marks = reapply(catalog, page_id, None, _stored_identifiers(catalog, page_id))
         catalog._write_identifiers(page_id, identifiers)
         mark_identifiers(catalog, page_id, marks)
-        _redate(catalog, page_id)
+        own = document_date(text, extract(text))
+        if own is not None and any(i["kind"] == "date" and i["canonical"] == own.canonical for i in identifiers):
+            catalog.db.execute("UPDATE pages SET document_date = ? WHERE id = ?", (own.canonical, page_id))
+        else:  # no date, or the person set the text's own date right: as an identifier correction does
+            _redate(catalog, page_id)
     return correction
 
 

@@ -133,6 +133,10 @@ def test_a_text_correction_sets_the_page_date_and_keeps_identifier_corrections(c
     assert sorted(tuple(r) for r in rows) == [("date", "2010-01-13"), ("file_number", "23180/88"), ("plaque", "45/125")]
     assert catalog.db.execute("SELECT document_date FROM pages WHERE id = ?", (pid,)).fetchone()[0] == "2010-01-13"
     assert hits(catalog, identifiers=(("file_number", "23180/88"),)) == ["karaj-12/scan_02.tif"]
+    # The page's own date is the letter's, not one its body quotes.
+    quoting = TEXT_B + "\nعطف به نامه مورخ ۱۳۸۶/۱۱/۱۲\nتاریخ: ۱۳۸۸/۱۰/۲۳"
+    correct_text(catalog, pid, quoting, by="reza")
+    assert catalog.db.execute("SELECT document_date FROM pages WHERE id = ?", (pid,)).fetchone()[0] == "2010-01-13"
     # Removing the lines again removes what they named.
     correct_text(catalog, pid, TEXT_B + "\nپیوست: ندارد", by="reza")
     assert [r[0] for r in catalog.db.execute("SELECT kind FROM identifiers WHERE page_id = ?", (pid,))] == ["plaque"]
