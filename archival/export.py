@@ -17,7 +17,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -39,6 +39,7 @@ from archival.source import (
     source_files,
 )
 from pipeline.errors import OptionsError
+from pipeline.store import atomic_path, temporary_name, write_atomic
 
 FORMATS = ("pdf", "hocr", "alto", "bagit", "parcels")
 LEDGER = ".parvandeh-export-{fmt}.tsv"
@@ -117,31 +118,6 @@ class Ledger:
             f.write(f"{name}\t{fingerprint}\n")
             f.flush()
             os.fsync(f.fileno())
-
-
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary name beside ``path``, renamed to it when the block ends without error."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp(path)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            if tmp.is_dir():
-                shutil.rmtree(tmp)
-            else:
-                tmp.unlink()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
 
 
 @dataclass
@@ -319,7 +295,7 @@ def export_bagit(archive: Path, out: Path, *, progress: Progress) -> Summary:
                 summary.skipped += 1
             else:
                 target = out / name
-                tmp, old = _tmp(target), target.with_name(f".{name}.old")
+                tmp, old = temporary_name(target), target.with_name(f".{name}.old")
                 for stale in (tmp, old):
                     if stale.exists():
                         shutil.rmtree(stale)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from collections.abc import Sequence
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from ocr.types import Word
@@ -19,16 +21,37 @@ def page_dir(archive: Path, sha256: str) -> Path:
     return archive / "pages" / sha256[:2] / sha256
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def temporary_name(path: Path) -> Path:
+    """A hidden name beside ``path`` for this process to write before renaming."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path``, renamed to it when the block ends without error
+    (and removed when it does not, so a failed write leaves nothing behind)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    tmp = temporary_name(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            if tmp.is_dir():
+                shutil.rmtree(tmp)
+            else:
+                tmp.unlink()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """``data`` at ``path`` whole or not at all: readers never see a part of it."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_image(archive: Path, sha256: str, page: int, data: bytes, ext: str) -> str:
     rel = Path("pages") / sha256[:2] / sha256 / f"p{page:04d}.{ext}"
-    _atomic_write(archive / rel, data)
+    write_atomic(archive / rel, data)
     return rel.as_posix()
 
 
@@ -37,7 +60,7 @@ def write_words(archive: Path, sha256: str, page: int, words: Sequence[Word]) ->
     rel = Path("pages") / sha256[:2] / sha256 / f"p{page:04d}.words.json.gz"
     rows = [[w.text, w.conf, w.left, w.top, w.width, w.height, w.block, w.par, w.line] for w in words]
     payload = json.dumps({"version": 1, "words": rows}, ensure_ascii=False).encode("utf-8")
-    _atomic_write(archive / rel, gzip.compress(payload, mtime=0))
+    write_atomic(archive / rel, gzip.compress(payload, mtime=0))
     return rel.as_posix()
 
 
