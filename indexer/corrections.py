@@ -495,8 +495,13 @@ def reapply(
     out = [dict(i) for i in identifiers]
     marks: list[int | None] = [None] * len(out)
     if texts:  # the identifiers are those of the text a person set, not of the OCR's
-        out, had = _from_text(texts[-1].new or "", out)
-        marks = [None if h else texts[-1].id for h in had]
+        last = texts[-1]
+        out, had = _from_text(last.new or "", out)
+        marks = [None if h else last.id for h in had]
+        for item, h in zip(out, had, strict=True):
+            if not h:
+                mine = f"named by the text {last.by} corrected on {last.at[:10]}; the OCR did not read it"
+                item["warning"] = "; ".join(w for w in (item.get("warning"), mine) if w)
     unmatched: list[str] = []
     for c in corrections:
         if c.target != "identifier" or c.kind is None or c.old is None or c.new is None:

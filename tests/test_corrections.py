@@ -113,6 +113,8 @@ def test_a_text_correction_re_reads_the_identifiers_the_text_names(catalog: Cata
     fixed = CORRECTED_A.replace("پلاک ثبتی ۱۲۴ فرعی از ۴۵ اصلی", "پلاك ثبتي ١٢٣ فرعي از ٤٥ اصلي")
     correct_text(catalog, pid, fixed, by="مریم")
     assert plaques_of(catalog, pid) == [("45/123", None, None)]
+    warning = catalog.db.execute("SELECT warning FROM identifiers WHERE page_id = ?", (pid,)).fetchone()[0]
+    assert warning.startswith("named by the text مریم corrected on ")
     assert "karaj-12/scan_01.pdf" in hits(catalog, identifiers=(("plaque", "45/123"),))
     assert "karaj-12/scan_01.pdf" not in hits(catalog, identifiers=(("plaque", "45/124"),))
     # A value only the person's text names is the person's: consensus leaves it alone,
