@@ -101,6 +101,17 @@ def _repair_number(page: _Page, value: str, scripts: str) -> tuple[str, str] | N
     return None
 
 
+def _reversed_year_first(page: _Page, value: str, start: int) -> bool:
+    """Whether ``value`` is a number ``N/YY`` that Tesseract gave year first (``۸۶/۱۲۳۴۵``),
+    as it lists the digit groups of a right-to-left line, or of a form's value cell on a
+    line of its own, from the right. No file has a 2-digit number and a longer year; the
+    year must be one the page's dates allow, when it has some."""
+    m = re.fullmatch(r"(\d{2})[/\-]([1-9]\d{2,5})", value)
+    if m is None or not (page.is_rtl(start) or page.has_no_letters(start)):
+        return False
+    return _year_fits(page, m.group(1)) or not _page_years(page)
+
+
 def _number_reading(
     page: _Page, tokens: Sequence[_Group], *, bare: bool
 ) -> tuple[str, str | None, int] | None:
@@ -111,6 +122,8 @@ def _number_reading(
     read in page order, as OCR splits a number in two (``۵/۹۸ ۹۶۹۷`` is ``۹۶۹۷۵/۹۸``).
     """
     value = tokens[0][0]
+    if _reversed_year_first(page, value, tokens[0][1]):
+        return value, None, 1  # `_numbered` puts the year last
     if _WELL_FORMED_NUMBER_RE.fullmatch(value) and (not bare or re.search(r"[/\-]", value)):
         if len(tokens) == 1 or len(re.split(r"[/\-]", value)[0]) >= 3:
             return value, None, 1
@@ -162,7 +175,9 @@ def _numbered(page: _Page, kind: Kind, m: re.Match[str], *, bare: bool = False) 
              if used == 1 and warning is None and not spaced else None)
     if order is not None and len(order) == len(digits):
         digits = [digits[k] for k in order]
-    elif len(digits) == 2 and page.is_rtl(start) and len(digits[0]) == 2 and len(digits[1]) >= 3:
+    elif len(digits) == 2 and len(digits[0]) == 2 and len(digits[1]) >= 3 and (
+        page.is_rtl(start) or page.has_no_letters(start)
+    ):
         digits.reverse()  # the 2-digit year comes last: ۸۶/۱۲۳۴۵ is a reversed ۱۲۳۴۵/۸۶
     canonical = digits[0] + "".join(sep + d for sep, d in zip(seps, digits[1:], strict=True))
     return _Match(start, end, [_ident(kind, start, end, canonical, valid=valid, warning=warning)])
