@@ -113,6 +113,13 @@ FOUND = [
     ("کد ملی ۹۰۷۴۸۳۳۷۸۰", [("national_id", "9074833780")]),
     ("کد ملی ۳۰۴۰۱۱۹۸۰۱", [("national_id", "3040119801")]),
     ("National ID: 0013542419", [("national_id", "0013542419")]),
+    # the card's ۴۱۵-۳۴۲۶۴۰-۷ with a hyphen read as ۱, its groups listed from the right
+    (
+        "کد ملی\n۳۴۲۶۴۰۱۷-۴۱۵",
+        [("national_id", "4153426407", {"valid": True, "warning": "a hyphen of the card's groups read as ۱"})],
+    ),
+    ("كد ملي: ٤١٥-٣٤٢٦٤٠١٧", [("national_id", "4153426407")]),
+    ("کد ملی: ۰۰۸-۴۵۷۵۹۴۱۸", [("national_id", "0084575948")]),
     (
         "کد ملی ۸۴۵۷۵۹۴۸",
         [("national_id", "0084575948", {"warning": "national id padded with leading zeros"})],
@@ -259,6 +266,7 @@ OCR_NOT_FOUND = [
     "صندوق پستی ۳۱۴۵-۱۲۳",
     "بانک ملی شعبه ۱۲۳",
     "۳ فرعی از ۲۴۵/۵۰ متر مربع",
+    "کد ملی: ۴۱۵-۳۴۲۶۴۰۱۸",  # a ۱ for the hyphen, but no check digit holds then
 ]
 
 NOT_FOUND = [

@@ -4,11 +4,11 @@ order whose check digit holds."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from indexer.identifiers.checks import national_id_valid
 from indexer.identifiers.model import Kind
-from indexer.identifiers.page import _groups, _ident, _Match, _Page, _take_digits
+from indexer.identifiers.page import _Group, _groups, _ident, _Match, _Page, _take_digits
 from indexer.identifiers.patterns import _FLAGS, _GAP, _KAD, _NUMBER_WORD, _SPACED_GROUPS
 
 _NATIONAL_ID_RE = re.compile(
@@ -27,6 +27,12 @@ def _find_national_ids(page: _Page) -> Iterator[_Match]:
         if groups is None and 8 <= sum(len(g[0]) for g in all_groups) <= 9:
             groups, warning = all_groups, "national id padded with leading zeros"
         if groups is None:
+            found = _hyphen_read_as_one(all_groups)
+            if found is not None:
+                groups, canonical = found
+                start, end = groups[0][1], groups[-1][2]
+                warning = "a hyphen of the card's groups read as ۱"
+                yield _Match(start, end, [_ident(Kind.NATIONAL_ID, start, end, canonical, warning=warning)])
             continue
         shown = page.visual(groups) if len(groups) > 1 else groups
         candidates = [[g[0] for g in shown], [g[0] for g in reversed(shown)]]
@@ -40,3 +46,24 @@ def _find_national_ids(page: _Page) -> Iterator[_Match]:
                     start, end, [_ident(Kind.NATIONAL_ID, start, end, canonical, warning=warning)]
                 )
                 break
+
+
+def _hyphen_read_as_one(groups: Sequence[_Group]) -> tuple[list[_Group], str] | None:
+    """The groups and id of a card's ``۴۱۵-۳۴۲۶۴۰-۷`` whose hyphen Tesseract read as a ۱
+    (``۳۴۲۶۴۰۱۷-۴۱۵``: eleven digits, and the groups of a right-to-left line listed from
+    the right). Taking out one ۱ that splits a group leaves groups of 3, 6 and 1, whose
+    lengths say their order; the id is kept when exactly one such reading checks."""
+    taken = _take_digits(groups, 11)
+    if taken is None or len(taken) != 2:
+        return None
+    digits = [g[0] for g in taken]
+    readings = set()
+    for k, d in enumerate(digits):
+        for i in range(1, len(d) - 1):
+            parts = [*digits[:k], d[:i], d[i + 1 :], *digits[k + 1 :]]
+            if d[i] != "1" or sorted(len(x) for x in parts) != [1, 3, 6]:
+                continue
+            by_length = {len(x): x for x in parts}
+            if national_id_valid(nid := by_length[3] + by_length[6] + by_length[1]):
+                readings.add(nid)
+    return (taken, readings.pop()) if len(readings) == 1 else None
