@@ -1,6 +1,7 @@
 """Plaques (پلاک ثبتی): the long form (``F فرعی از A اصلی``, several فرعی at once), ``A``
-alone, ``A/F`` after a label, with the section (بخش) after them; an RTL ``A/F`` is flipped
-when a long form on the page names the same parcel the other way round."""
+alone, ``A/F`` after a label or before the section (بخش), with the section after them;
+an RTL ``A/F`` is flipped when a long form on the page names the same parcel the other
+way round."""
 
 from __future__ import annotations
 
@@ -39,6 +40,13 @@ _PLAQUE_ASLI_ONLY_RE = re.compile(rf"{_PLAQUE_HEAD}(?P<a>\d+)\s{{0,3}}{_ASLI}", 
 _PLAQUE_SLASH_RE = re.compile(
     rf"(?:{_PLAQUE_HEAD}|\b(?:registration[ ]+)?plaque(?:[ ]*(?:no\.?|number|\#))?{_GAP})"
     rf"(?P<a>\d+)[ ]?/[ ]?(?P<f>\d+){_END}",
+    _FLAGS,
+)
+#: ``A/F`` with the registration section after it and no label before it (OCR garbled or
+#: lost پلاک ثبتی, or merged it into the word before): only a plaque is followed by بخش.
+_PLAQUE_SLASH_SECTION_RE = re.compile(
+    rf"{_NUMBER_START}(?P<a>\d+)[ ]?/[ ]?(?P<f>\d+)(?=\s{{0,3}},?\s{{0,3}}(?:واقع\s{{0,3}}در\s{{0,3}})?بخش\s{{0,3}}"
+    rf"(?:ثبتی\s{{0,3}})?(?:شماره\s{{0,3}})?:?\s{{0,3}}\d)",
     _FLAGS,
 )
 _PLAQUE_ENGLISH_MAIN_RE = re.compile(
@@ -90,20 +98,27 @@ def _find_plaques(page: _Page) -> Iterator[_Match]:
     for m in _PLAQUE_ENGLISH_MAIN_RE.finditer(page.clean):
         start, end = m.span("a")
         yield _Match(start, end, [_plaque(start, end, m.group("a"), _section_after(page, end))])
-    for m in _PLAQUE_SLASH_RE.finditer(page.clean):
-        start, end = m.start("a"), m.end("f")
-        if _has_unit_after(page, end):
-            continue  # 245/50 متر is an area, not a parcel
-        groups = [(m.group("a"), *m.span("a")), (m.group("f"), *m.span("f"))]
-        order = page.visual_order(groups)
-        flipped = None
-        if order is not None:
-            groups = [groups[k] for k in order]
-        elif page.is_rtl(start):
-            flipped = f"{groups[1][0]}/{groups[0][0]}"
-        canonical = f"{groups[0][0]}/{groups[1][0]}"
-        section = _section_after(page, end)
-        yield _Match(start, end, [_plaque(start, end, canonical, section)], flipped)
+    for regex in (_PLAQUE_SLASH_RE, _PLAQUE_SLASH_SECTION_RE):
+        for m in regex.finditer(page.clean):
+            start, end = m.start("a"), m.end("f")
+            if _has_unit_after(page, end):
+                continue  # 245/50 متر is an area, not a parcel
+            yield _slash_plaque(page, m)
+
+
+def _slash_plaque(page: _Page, m: re.Match[str]) -> _Match:
+    """``A/F`` in the order the page shows it: by the word boxes when each group is its own
+    word, else as written, with the other order kept for `_reconcile_plaques` on an RTL line."""
+    start, end = m.start("a"), m.end("f")
+    groups = [(m.group("a"), *m.span("a")), (m.group("f"), *m.span("f"))]
+    order = page.visual_order(groups)
+    flipped = None
+    if order is not None:
+        groups = [groups[k] for k in order]
+    elif page.is_rtl(start):
+        flipped = f"{groups[1][0]}/{groups[0][0]}"
+    canonical = f"{groups[0][0]}/{groups[1][0]}"
+    return _Match(start, end, [_plaque(start, end, canonical, _section_after(page, end))], flipped)
 
 
 def _reconcile_plaques(matches: list[_Match]) -> None:
