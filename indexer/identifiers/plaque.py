@@ -24,7 +24,7 @@ from indexer.identifiers.patterns import (
 _PLAQUE_HEAD = rf"[پب]لا[کگی](?:[ ]*\n?[ ]*ثبتی)?(?:[ ]*{_NUMBER_WORD})?{_GAP}"
 _PLAQUE_FARI_FIRST_RE = re.compile(
     rf"{_NUMBER_START}(?P<f>\d+(?:\s{{0,3}}(?:و|,)\s{{0,3}}\d+){{0,5}})\s{{0,3}}{_FARI}"
-    rf"\s{{0,3}}(?:از\s{{0,3}})?(?P<a>\d+)\s{{0,3}}{_ASLI}",
+    rf"\s{{0,3}}(?:از\s{{0,3}}|[.,،]\s{{0,3}})?(?P<a>\d+)\s{{0,3}}{_ASLI}",  # از read as a dot
     _FLAGS,
 )
 #: ``F فرعی از A`` whose اصلی OCR lost or garbled: فرعی از alone names a plaque.
