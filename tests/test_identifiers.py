@@ -133,6 +133,16 @@ FOUND = [
     ("شماره پرونده ۱۲۳۴۵/۸۶", [("file_number", "12345/86")]),
     ("شماره پرونده: ۱۲۳۴۵", [("file_number", "12345")]),
     ("شماره: ۸۶/۱۲۳۴۵", [("file_number", "12345/86", {"valid": True, "warning": None})]),
+    (  # the comma after the number, shown on its left by an RTL line, read as a ۰ of the year
+        "بازگشت به نامه شماره ۷۷۵۹۸-۸۷۰ مورخ ۱۳۸۷/۱۰/۰۵",
+        [("file_number", "77598-87", {"warning": "file number year read with an extra digit"}),
+         ("date", "2008-12-25")],
+    ),
+    (  # the same given year first, as Tesseract lists the groups of an RTL line
+        "بازگشت به نامه شماره ۸۷۰-۷۷۵۹۸ مورخ ۱۳۸۷/۱۰/۰۵",
+        [("file_number", "77598-87", {"warning": "file number year read with an extra digit"}),
+         ("date", "2008-12-25")],
+    ),
     # a form's value cell on a line of its own, its groups given from the right
     (
         "تاریخ بازدید: 1389/04/29\nشماره پرونده\n88/23180\nمنطقه",

@@ -65,9 +65,9 @@ def _repair_number(page: _Page, value: str, scripts: str) -> tuple[str, str] | N
     """
     if value.startswith("0") and _WELL_FORMED_NUMBER_RE.fullmatch(value[1:]) and "/" in value:
         return value[1:], "a leading ۰ dropped (the comma after the number)"
-    m = re.fullmatch(r"([1-9]\d{2,5})/(\d{3})", value)
+    m = re.fullmatch(r"([1-9]\d{2,5})([/\-])(\d{3})", value)
     if m:
-        number, year = m.groups()
+        number, sep, year = m.groups()
         year_scripts = scripts[-3:] if len(scripts) == len(value) else ""
         slips: list[str] = []
         if len(year_scripts) == 3:
@@ -79,12 +79,13 @@ def _repair_number(page: _Page, value: str, scripts: str) -> tuple[str, str] | N
             slips.append(year[1:])  # "/" echoed as "1"
         for yy in slips:
             if _year_fits(page, yy) or not _page_years(page):
-                return f"{number}/{yy}", "file number year read with an extra digit"
-        # Any other extra digit (۴ read as ۲۴, a stray mark): only a date on the page says which.
+                return f"{number}{sep}{yy}", "file number year read with an extra digit"
+        # Any other extra digit (۴ read as ۲۴, a stray mark, the comma after the number that
+        # an RTL line shows on its left): only a date on the page says which.
         dated = {f"{y % 100:02d}" for y in _page_years(page)}
         found = {year[:i] + year[i + 1 :] for i in range(3)} & dated
         if len(found) == 1:
-            return f"{number}/{found.pop()}", "file number year read with an extra digit"
+            return f"{number}{sep}{found.pop()}", "file number year read with an extra digit"
         return None
     if re.fullmatch(r"\d{6,8}", value):
         yy, rest = value[-2:], value[:-2]
@@ -124,6 +125,12 @@ def _number_reading(
     value = tokens[0][0]
     if _reversed_year_first(page, value, tokens[0][1]):
         return value, None, 1  # `_numbered` puts the year last
+    m = re.fullmatch(r"(\d{3})([/\-])([1-9]\d{2,5})", value)
+    if m and (page.is_rtl(tokens[0][1]) or page.has_no_letters(tokens[0][1])):
+        # the same, its year read with an extra digit (۸۷۰-۷۷۵۹۸: the comma after it)
+        repaired = _repair_number(page, m.group(3) + m.group(2) + m.group(1), "")
+        if repaired is not None:
+            return repaired[0], repaired[1], 1
     if _WELL_FORMED_NUMBER_RE.fullmatch(value) and (not bare or re.search(r"[/\-]", value)):
         if len(tokens) == 1 or len(re.split(r"[/\-]", value)[0]) >= 3:
             return value, None, 1
