@@ -6,6 +6,7 @@ import re
 
 from indexer.identifiers.checks import national_id_valid
 from indexer.identifiers.cleaning import _clean_with_offsets
+from indexer.identifiers.extractor import extract
 from indexer.identifiers.model import Kind
 from indexer.normalize import BIDI_MARKS
 
@@ -38,8 +39,6 @@ def mask_personal(text: str) -> str:
 
     National ids are personal data; search output and snippets show them masked.
     """
-    # imported here: the package, which defines extract, imports this module
-    from indexer.identifiers import extract
 
     found = extract(text)
     spans = [(i.start, i.end) for i in found if i.kind == Kind.NATIONAL_ID and i.start >= 0]

@@ -7,6 +7,7 @@ import re
 from indexer.identifiers.checks import _parse_date, national_id_valid
 from indexer.identifiers.cleaning import clean_text
 from indexer.identifiers.dates import _DATE_RE
+from indexer.identifiers.extractor import extract
 from indexer.identifiers.model import IdentifierError, Kind
 from indexer.identifiers.patterns import _DIGITS_RE
 from indexer.identifiers.renovation import _renovation_groups
@@ -23,8 +24,6 @@ def canonical_query(kind: str, value: str) -> str:
     ``kind`` is an identifier kind; CLI spellings (``renovation-code``) are accepted.
     Raises ``IdentifierError`` when the value cannot be that kind of identifier.
     """
-    # imported here: the package, which defines extract, imports this module
-    from indexer.identifiers import extract
 
     key = kind.strip().lower().replace("-", "_")
     try:
