@@ -349,6 +349,45 @@ def reindex(archive: Path, backend: str, es_url: str, index: str) -> None:
     click.echo(f"{plural(count, 'page')} indexed into {index} at {es_url}")
 
 
+@cli.command()
+@archive_option
+@click.option("--dossier", help="Only this dossier's pages.")
+@click.option("--wait", is_flag=True, help="If an ingest is using the archive, wait for it (default: stop, exit 5).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+def reextract(archive: Path, dossier: str | None, wait: bool, quiet: bool) -> None:
+    """Read the identifiers of ingested pages again from their stored OCR (no OCR).
+
+    After an upgrade whose extractor reads more, pages ingested before it are found by what
+    the older one made of them until this is run. Reviewers' corrections are applied over
+    the new readings, a reviewed page keeps its date, and dossier consensus runs again.
+    """
+    from pipeline.reextract import reextract as run_reextract
+
+    _catalog(archive).close()  # a usage error when there is no archive
+
+    def progress(n: int, total: int) -> None:
+        if not quiet and (n == total or n % 200 == 0):
+            click.echo(f"\rre-extracting: {n}/{total} pages", err=True, nl=n == total)
+
+    def waiting(holder: dict[str, Any]) -> None:
+        from pipeline.lock import describe
+
+        click.echo(f"waiting: archive {archive} is in use by {describe(holder)}", err=True)
+
+    r = run_reextract(archive, dossier=dossier, wait=wait, on_wait=waiting, progress=progress)
+
+    def kinds(counts: Any) -> str:
+        return ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) or "none"
+
+    click.echo(
+        f"{plural(r.pages, 'page')} read again: {plural(r.changed_pages, 'page')} with other identifiers "
+        f"(new: {kinds(r.added)}; gone: {kinds(r.removed)}), {r.redated} re-dated; consensus: "
+        f"{r.consensus.corrected} corrected, {r.consensus.kept} kept and flagged"
+    )
+    if r.no_words:
+        click.echo(f"{plural(r.no_words, 'page')} have no stored OCR words and kept their identifiers", err=True)
+
+
 # -- export and status --------------------------------------------------------------------
 
 

@@ -36,23 +36,10 @@ from bench.common import cached_archive, ingested, make_set, split_sets, timed
 from indexer.catalog import Catalog
 from indexer.consensus import apply_consensus
 from indexer.identifiers import Kind, extract
-from pipeline.store import read_words
-from pipeline.task import identifiers_from_words
+from pipeline.reextract import read_again
 
 KINDS = [k.value for k in Kind]
 Triple = tuple[tuple[str, int], str, str]  # (source, page), kind, canonical
-
-
-def reextract(catalog: Catalog, archive: Path) -> int:
-    """Extract identifiers again from every done page's stored words (OCR once)."""
-    count = 0
-    for row in list(catalog.done_pages()):
-        if not row["wordfile"]:
-            continue
-        words = read_words(archive, row["wordfile"])
-        catalog.replace_identifiers(int(row["id"]), list(identifiers_from_words(words)))
-        count += 1
-    return count
 
 
 def catalog_triples(catalog: Catalog) -> tuple[set[Triple], set[Triple], set[Triple], set[Triple]]:
@@ -215,7 +202,7 @@ def run_split(split: str, set_dir: Path, truth_doc: dict[str, Any], args: argpar
               ) -> dict[str, Any]:
     archive, _facts, note = cached_archive(set_dir, jobs=args.jobs, fresh=args.fresh)
     with Catalog.open(archive) as catalog:
-        pages, extract_s = timed(lambda: reextract(catalog, archive))
+        pages, extract_s = timed(lambda: read_again(catalog, archive).pages)
         report, consensus_s = timed(lambda: apply_consensus(catalog))
         raw, raw_valid, fixed, fixed_valid = catalog_triples(catalog)
     truth = truth_triples(truth_doc)
@@ -319,7 +306,7 @@ def main() -> None:
     truth_doc = make_set(set_dir, pages=args.pages, seed=args.seed)
     archive, ocr_note = ingested(set_dir, args.archive, jobs=args.jobs)
     with Catalog.open(archive) as catalog:
-        (pages, extract_s) = timed(lambda: reextract(catalog, archive))
+        (pages, extract_s) = timed(lambda: read_again(catalog, archive).pages)
         report, consensus_s = timed(lambda: apply_consensus(catalog))
         raw, raw_valid, fixed, fixed_valid = catalog_triples(catalog)
     truth = truth_triples(truth_doc)

@@ -664,6 +664,19 @@ class Catalog:
             self._write_identifiers(page_id, identifiers)
             mark_identifiers(self, page_id, marks)
 
+    def redate_page(self, page_id: int, date: str | None) -> bool:
+        """Set a done page's own date (ISO) as a re-extraction found it; whether it changed.
+        A page a reviewer has worked on keeps its date: a text correction or an identifier
+        correction set it (``indexer.corrections``), and the person's word stands."""
+        if has_review(self.db, page_id):
+            return False
+        with self.transaction():
+            changed = self.db.execute(
+                "UPDATE pages SET document_date = ? WHERE id = ? AND document_date IS NOT ?",
+                (date, page_id, date),
+            ).rowcount
+        return bool(changed)
+
     def dossiers_of(self, shas: Iterable[str]) -> list[str]:
         """The dossiers of these sources (through the path each was first seen at)."""
         wanted = sorted(set(shas))
