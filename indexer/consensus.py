@@ -19,7 +19,8 @@ The rule, in full (``decide`` applies it to one kind in one dossier):
 * near means OCR slips explain the difference (``slips``): substitutions between digits
   OCR confuses (``CONFUSABLE``) and at most one dropped or extra digit, up to ``MAX_SLIPS``
   for the kind; digit groups in the other order, or a separator more or less, count one
-  slip; a renovation code that failed validation may have lost its last groups;
+  slip; a renovation code that failed validation may have lost its last groups, or have
+  groups a digit too long or short, each group counted on its own;
 * never merged, since both could be real (a neighbouring parcel, a second letter number):
   plaques with another اصلی (only the فرعی may differ, or the two numbers be swapped);
   two readings each on two pages or more; two readings both read with high confidence
@@ -202,6 +203,26 @@ def slips(kind: str, reading: str, majority: str, *, valid: bool = True) -> int 
             best = found + extra
     if best is None and kind == "renovation_code" and not valid:
         best = _truncated(ours, theirs)
+        if best is None:
+            best = _misshapen(ours, theirs, limit)
+    return best
+
+
+def _misshapen(ours: Sequence[str], theirs: Sequence[str], limit: int) -> int | None:
+    """Slips turning a renovation code with all its groups but some of them a digit too long
+    or short (``۰۰۰۰`` for ``۰۰۰``: a zero's dot read twice) into the majority's code. Group
+    by group, each may have its own digit too many or too few (the whole code compared at
+    once allows one only); either way round."""
+    if len(ours) != len(theirs):
+        return None
+    best: int | None = None
+    for groups, swapped in ((list(ours), 0), (list(ours)[::-1], 1)):
+        total: int | None = swapped
+        for a, b in zip(groups, theirs, strict=True):
+            found = _edits(a, b, limit - total) if total is not None else None
+            total = None if found is None or total is None else total + found
+        if total is not None and (best is None or total < best):
+            best = total
     return best
 
 

@@ -355,3 +355,21 @@ def test_a_renovation_code_that_lost_its_first_group_takes_the_dossier_code() ->
     assert slips("renovation_code", "09-009-001-001-013", full, valid=False) == 1
     assert slips("renovation_code", "9-009-001-001-013", full, valid=False) == 1
     assert slips("renovation_code", "07-009-001-001-013", full, valid=False) is None
+
+
+def test_a_renovation_code_with_groups_a_digit_too_long_takes_the_dossier_code() -> None:
+    """۰۲-۰۵-۰۶۲-۱۱۹-۰۰۰۰-۰۰۰۰: a zero's dot read twice in each zero group; group by group
+    the code is the dossier's, and the other pages' reading wins over the misshapen one."""
+    full = "02-05-062-119-000-000"
+    assert slips("renovation_code", "02-05-062-119-0000-0000", full, valid=False) == 2
+    assert slips("renovation_code", "0000-0000-119-062-05-02", full, valid=False) == 3
+    assert slips("renovation_code", "02-05-062-119-0000-0000", full, valid=True) is None
+    assert slips("renovation_code", "02-05-062-1199-0000-0000", full, valid=False) == 3
+    assert slips("renovation_code", "02-05-062-117-0000-0000", full, valid=False) is None
+    readings = [
+        Reading(1, 1, "renovation_code", "۰۰۰-۰۰۰-۱۱۹-۰۶۲-۰۵-۰۲", full, True, confidence=0.0),
+        Reading(2, 2, "renovation_code", "۰۲-۰۵-۰۶۲-۱۱۹-۰۰۰۰-۰۰۰۰", "02-05-062-119-0000-0000",
+                False, confidence=29.0),
+        Reading(3, 3, "renovation_code", "02-05-062-119-000-000", full, True, confidence=91.0),
+    ]  # fmt: skip
+    assert _summary(readings) == [("02-05-062-119-0000-0000", "corrected", full)]
