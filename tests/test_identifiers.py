@@ -361,6 +361,24 @@ def test_a_year_with_an_extra_digit_takes_the_year_of_the_page() -> None:
     assert (number.canonical, number.valid) == ("57213/832", False)
 
 
+def test_a_year_whose_nine_ocr_read_as_waw_takes_the_year_of_the_page() -> None:
+    # ۸۸۱۷۷ / ۹۹ with its last ۹ read as و, which it resembles; the letter is dated 1399.
+    number, _date = extract("شماره: 88177 / 9و\nتاریخ: ١٣٩٩/٠٦/٠٨")
+    assert (number.canonical, number.valid, number.text) == ("88177/99", True, "88177 / 9و")
+    assert number.warning == "a ۹ of the year read as و"
+    # ۸و is 89 or 98: a letter of 1398 has no file of 1389 in range, but of 1398
+    number, _date = extract("شماره پرونده: ۸۸۱۷۷/۸و\nتاریخ: ۱۳۹۸/۰۶/۰۸")
+    assert number.canonical == "88177/98"
+    for text in (
+        "شماره: ۸۸۱۷۷/۹و\nتاریخ: ۱۳۹۸/۰۶/۰۸",  # 99 is after the letter's date
+        "شماره: ۸۸۱۷۷/۹و",  # no date says which year
+        "شماره: ۸۸۱۷۷/۹ و\nتاریخ: ۱۳۹۹/۰۶/۰۸",  # و a word of its own
+        "شماره: ۸۸۱۷۷/۹وام\nتاریخ: ۱۳۹۹/۰۶/۰۸",
+    ):
+        number = extract(text)[0]
+        assert (number.canonical, number.valid) == ("88177/9", False), text
+
+
 def test_dates_and_decimals_are_never_plaques_or_file_numbers() -> None:
     kinds = {
         found.kind

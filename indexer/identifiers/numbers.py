@@ -102,6 +102,20 @@ def _repair_number(page: _Page, value: str, scripts: str) -> tuple[str, str] | N
     return None
 
 
+def _year_nine_as_waw(page: _Page, value: str, end: int) -> str | None:
+    """``N/YY`` of a number whose year ended in a ۹ that OCR read as the letter و, which it
+    resembles (``۸۸۱۷۷ / ۹و``): a year of one digit followed by و at the end of a word.
+    The ۹ may be either digit of the year; a date on the page must allow one reading only."""
+    m = re.fullmatch(r"([1-9]\d{2,5})/(\d)", value)
+    if m is None or not page.clean.startswith("و", end):
+        return None
+    if end + 1 < len(page.clean) and page.clean[end + 1].isalnum():
+        return None  # a word of its own (و ..., "and"), not a digit of this one
+    number, digit = m.groups()
+    years = {yy for yy in (digit + "9", "9" + digit) if _year_fits(page, yy)}
+    return f"{number}/{years.pop()}" if len(years) == 1 else None
+
+
 def _reversed_year_first(page: _Page, value: str, start: int) -> bool:
     """Whether ``value`` is a number ``N/YY`` that Tesseract gave year first (``۸۶/۱۲۳۴۵``),
     as it lists the digit groups of a right-to-left line, or of a form's value cell on a
@@ -163,6 +177,9 @@ def _numbered(page: _Page, kind: Kind, m: re.Match[str], *, bare: bool = False) 
     if len(parts) == 5 and _parse_date(*parts[0::2]) is not None:
         return None
     reading = _number_reading(page, tokens, bare=bare)
+    waw_end = None
+    if reading is None and (nine := _year_nine_as_waw(page, tokens[0][0], tokens[0][2])):
+        reading, waw_end = (nine, "a ۹ of the year read as و", 1), tokens[0][2] + 1
     valid = reading is not None
     if reading is None:
         value = tokens[0][0].strip("-/")
@@ -170,7 +187,7 @@ def _numbered(page: _Page, kind: Kind, m: re.Match[str], *, bare: bool = False) 
             return None
         reading = (value, "not a number of the form N or N/YY", 1)
     value, warning, used = reading
-    start, end = tokens[0][1], tokens[used - 1][2]
+    start, end = tokens[0][1], waw_end or tokens[used - 1][2]
     if _has_unit_after(page, end):
         return None
     pieces = re.split(r"([-/])", value)
