@@ -25,8 +25,15 @@ _GROUPS = r"\d+(?:[ ]?[-/][ ]?\d+)*"
 _SEP_GROUPS = r"\d+(?:[ ]?[-/][ ]?\d+)+"
 
 _BUILDING = r"(?:[ ]*ساختمان(?:ی)?)?"
+#: پروانه ending a line of running text, شماره and the number starting the next: a sentence
+#: wrapped (``مازاد بر پروانه⏎شماره ۱۵۴۸۵ می‌باشد``). Not a heading or a letterhead's
+#: line (پروانه with no word before it, or شماره followed by a colon: the letter's number).
+_PERMIT_WRAPPED = (
+    rf"(?<=\S[ ])[پب][رز]وانه{_BUILDING}[ ]*\n[ ]*{_NUMBER_WORD}(?=[ ]{{1,4}}\d)"
+)
 _PERMIT_RE = re.compile(
     rf"(?:{_NUMBER_WORD}[ ]*[پب][رز]وانه{_BUILDING}|[پب][رز]وانه{_BUILDING}[ ]*\.?[ ]*{_NUMBER_WORD}"
+    rf"|{_PERMIT_WRAPPED}"
     rf"|\b(?:building[ ]+)?permit[ ]*(?:no\.?|number|\#)){_GAP}(?P<v>{_GROUPS}){_END}",
     _FLAGS,
 )
