@@ -20,7 +20,8 @@ The rule, in full (``decide`` applies it to one kind in one dossier):
   OCR confuses (``CONFUSABLE``) and at most one dropped or extra digit, up to ``MAX_SLIPS``
   for the kind; digit groups in the other order, or a separator more or less, count one
   slip; a renovation code that failed validation may have lost its last groups, or have
-  groups a digit too long or short, each group counted on its own;
+  groups a digit too long or short, each group counted on its own; a file or permit
+  number that failed validation may hold the dossier's whole, with stray digits at its ends;
 * never merged, since both could be real (a neighbouring parcel, a second letter number):
   plaques with another اصلی (only the فرعی may differ, or the two numbers be swapped);
   two readings each on two pages or more; two readings both read with high confidence
@@ -205,7 +206,24 @@ def slips(kind: str, reading: str, majority: str, *, valid: bool = True) -> int 
         best = _truncated(ours, theirs)
         if best is None:
             best = _misshapen(ours, theirs, limit)
+    if best is None and kind in ("file_number", "permit_number") and not valid:
+        best = _stray_digits(ours, theirs, limit)
     return best
+
+
+def _stray_digits(ours: Sequence[str], theirs: Sequence[str], limit: int) -> int | None:
+    """A number that failed validation holding the majority's whole, with digits more at
+    its ends (``۳۲۳۱۸۰۶/۸۸`` of ``۲۳۱۸۰/۸۸``: a box's side or a mark read as digits): one
+    slip a digit. Its other groups (the year) must be the same, and the number held at
+    least three digits long, so that it cannot be found in any long run by chance."""
+    if len(ours) != len(theirs):
+        return None
+    differ = [(a, b) for a, b in zip(ours, theirs, strict=True) if a != b]
+    if len(differ) != 1:
+        return None
+    a, b = differ[0]
+    extra = len(a) - len(b)
+    return extra if len(b) >= 3 and 0 < extra <= limit and b in a else None
 
 
 def _misshapen(ours: Sequence[str], theirs: Sequence[str], limit: int) -> int | None:

@@ -43,6 +43,13 @@ from indexer.identifiers import extract
         ("file_number", "2837/3/89", "28373/89", False, 1),  # a / too many
         ("file_number", "1199/81", "11199/81", True, 1),
         ("file_number", "12343/86", "12324/86", True, None),  # one slip at most for numbers
+        ("file_number", "3231806/88", "23180/88", False, 2),  # stray digits at both ends
+        ("file_number", "3231806/88", "23180/88", True, None),
+        ("file_number", "3231806/89", "23180/88", False, None),  # the year must agree
+        ("file_number", "4323180/88", "23180/88", False, 2),
+        ("file_number", "43231806/88", "23180/88", False, None),  # three strays: too many
+        ("file_number", "1802/88", "80/88", False, None),  # too short to be held by chance
+        ("permit_number", "185427", "8542", False, 2),
         ("permit_number", "18919", "18916", True, 1),
         ("permit_number", "18918", "18916", True, None),
     ],
@@ -140,6 +147,17 @@ def test_a_reading_that_failed_validation_takes_the_one_valid_reading() -> None:
         Reading(2, 2, "renovation_code", "۱۰-۰۸-۰۴۱-۰۹۷-۰۰۰-۰۰۰", "10-08-041-097-000-000", True),
     ]
     assert _summary(readings) == [("10-08-1", "corrected", "10-08-041-097-000-000")]
+
+
+def test_a_file_number_with_stray_digits_takes_the_number_it_holds() -> None:
+    # شماره پرونده: ۳۲۳۱۸۰۶/۸۸ on the ruling, ۲۳۱۸۰/۸۸ on the visit's form
+    readings = [
+        Reading(1, 1, "file_number", "۳۲۳۱۸۰۶/۸۸", "3231806/88", False, confidence=60.0),
+        Reading(2, 1, "file_number", "۶۰۸۲۲ / ۸۸", "60822/88", True, confidence=92.0),
+        Reading(3, 2, "file_number", "88/23180", "23180/88", True, confidence=76.0),
+        Reading(4, 2, "file_number", "۸۹-۵۱۸۹۴", "51894-89", True, confidence=46.0),
+    ]
+    assert _summary(readings) == [("3231806/88", "corrected", "23180/88")]
 
 
 def test_one_page_against_one_the_reading_ocr_was_sure_of_wins() -> None:
