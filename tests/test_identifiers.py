@@ -368,6 +368,20 @@ def test_a_year_with_an_extra_digit_takes_the_year_of_the_page() -> None:
     assert (number.canonical, number.valid) == ("57213/832", False)
 
 
+def test_a_date_whose_year_ocr_read_with_a_four_for_its_three_is_repaired() -> None:
+    # ۱۳۹۱ read as ۱۴۹۱ under a garbled label (تاریخ درخواست read as بارخ درخواست)
+    (date,) = extract("بارخ درخواست: ۱۴۹۱/۰۲/۱۴")
+    assert (date.canonical, date.jalali, date.warning) == (
+        "2012-05-03", "1391/02/14", "a ۳ of the year read as ۴",
+    )  # fmt: skip
+    assert extract("مورخ ١٤/٠٢/١٤٩١ ")[0].jalali == "1391/02/14"  # a reversed RTL date
+    # a year of the next few years may be real, 1420 could be 1320 or a garble of 1402:
+    # those, and a misshapen date, stay no date
+    assert extract("تاریخ: ۱۴۰۶/۰۲/۱۴") == []
+    assert extract("تاریخ: ۱۴۲۰/۰۲/۱۴") == []
+    assert extract("تاریخ: ۱۴۹۱/۱۳/۱۴") == []
+
+
 def test_a_year_whose_nine_ocr_read_as_waw_takes_the_year_of_the_page() -> None:
     # ۸۸۱۷۷ / ۹۹ with its last ۹ read as و, which it resembles; the letter is dated 1399.
     number, _date = extract("شماره: 88177 / 9و\nتاریخ: ١٣٩٩/٠٦/٠٨")

@@ -32,7 +32,7 @@ OCR output as it really comes is read too, with the words' boxes when they are g
 * slips with one reading only are repaired, with a ``warning`` saying so: a lost ۰ of a
   group of zeros, ``/`` read as ``۱`` or echoed in file numbers and dates, a year read
   with an extra digit or with its ۹ read as و (a date on the page says which), a comma
-  read as a leading ۰.
+  read as a leading ۰, a date's year ۱۳xx read as ۱۴xx.
   Anything else that does not have its kind's form is kept with ``valid=False``, for QA
   and for dossier consensus (``indexer.consensus``), which corrects misread digits.
 
