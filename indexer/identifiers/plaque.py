@@ -21,7 +21,8 @@ from indexer.identifiers.patterns import (
     _NUMBER_WORD,
 )
 
-_PLAQUE_HEAD = rf"[پب]لا[کگی](?:[ ]*\n?[ ]*ثبتی)?(?:[ ]*{_NUMBER_WORD})?{_GAP}"
+#: پلاک, پلاک ثبتی, پلاک ثبتی شماره; پلاکی ("a plaque", or what OCR leaves of پلاک‌ثبتی).
+_PLAQUE_HEAD = rf"[پب]لا[کگی](?:ی|[ ]*\n?[ ]*ثبتی)?(?:[ ]*{_NUMBER_WORD})?{_GAP}"
 _PLAQUE_FARI_FIRST_RE = re.compile(
     rf"{_NUMBER_START}(?P<f>\d+(?:\s{{0,3}}(?:و|,)\s{{0,3}}\d+){{0,5}})\s{{0,3}}{_FARI}"
     rf"\s{{0,3}}(?:از\s{{0,3}}|[.,،]\s{{0,3}})?(?P<a>\d+)\s{{0,3}}{_ASLI}",  # از read as a dot
