@@ -26,32 +26,34 @@ def _find_national_ids(page: _Page) -> Iterator[_Match]:
         warning = None
         if groups is None and 8 <= sum(len(g[0]) for g in all_groups) <= 9:
             groups, warning = all_groups, "national id padded with leading zeros"
-        if groups is None:
-            found = _hyphen_read_as_one(all_groups)
-            if found is not None:
-                groups, canonical = found
-                start, end = groups[0][1], groups[-1][2]
-                warning = "a hyphen of the card's groups read as ۱"
-                yield _Match(start, end, [_ident(Kind.NATIONAL_ID, start, end, canonical, warning=warning)])
-            continue
-        shown = page.visual(groups) if len(groups) > 1 else groups
-        candidates = [[g[0] for g in shown], [g[0] for g in reversed(shown)]]
-        # the card prints ۰۰۸-۴۵۷۵۹۴-۸: groups of 3, 6, 1 say which way round they are
-        candidates.sort(key=lambda ds: [len(d) for d in ds] != [3, 6, 1])
-        for digits in candidates:
-            canonical = "".join(digits).zfill(10)
-            if national_id_valid(canonical):
-                start, end = groups[0][1], groups[-1][2]
-                yield _Match(
-                    start, end, [_ident(Kind.NATIONAL_ID, start, end, canonical, warning=warning)]
-                )
-                break
+        found = _checked(page, groups, warning) if groups else None
+        if found is None and (again := _hyphen_read_as_one(all_groups)) is not None:
+            groups, canonical = again
+            start, end = groups[0][1], groups[-1][2]
+            warning = "a hyphen of the card's groups read as ۱"
+            found = _Match(start, end, [_ident(Kind.NATIONAL_ID, start, end, canonical, warning=warning)])
+        if found is not None:
+            yield found
+
+
+def _checked(page: _Page, groups: Sequence[_Group], warning: str | None) -> _Match | None:
+    """The national id ``groups`` make in the order whose check digit holds, or None."""
+    shown = page.visual(groups) if len(groups) > 1 else groups
+    candidates = [[g[0] for g in shown], [g[0] for g in reversed(shown)]]
+    # the card prints ۰۰۸-۴۵۷۵۹۴-۸: groups of 3, 6, 1 say which way round they are
+    candidates.sort(key=lambda ds: [len(d) for d in ds] != [3, 6, 1])
+    for digits in candidates:
+        canonical = "".join(digits).zfill(10)
+        if national_id_valid(canonical):
+            start, end = groups[0][1], groups[-1][2]
+            return _Match(start, end, [_ident(Kind.NATIONAL_ID, start, end, canonical, warning=warning)])
+    return None
 
 
 def _hyphen_read_as_one(groups: Sequence[_Group]) -> tuple[list[_Group], str] | None:
     """The groups and id of a card's ``۴۱۵-۳۴۲۶۴۰-۷`` whose hyphen Tesseract read as a ۱
     (``۳۴۲۶۴۰۱۷-۴۱۵``: eleven digits, and the groups of a right-to-left line listed from
-    the right). Taking out one ۱ that splits a group leaves groups of 3, 6 and 1, whose
+    the right; ``۴۱۵۱۳۴۲۶۴۰-۷``: ten and one, whose ten fail the check digit). Taking out one ۱ that splits a group leaves groups of 3, 6 and 1, whose
     lengths say their order; the id is kept when exactly one such reading checks."""
     taken = _take_digits(groups, 11)
     if taken is None or len(taken) != 2:
