@@ -19,6 +19,13 @@ def test_register_with_one_label_a_line_reads_each_value_with_its_label() -> Non
                            ("file_number", "12345/86")]
 
 
+def test_a_register_value_ocr_garbled_is_no_value_of_the_label_above_it() -> None:
+    # ۳۰/۳۴۲۹ read as ۳۰۳۳۳۹ and ۲۳۱۸۰ / ۸۸ as ۰ ۸۸/: the line under ش. پرونده is the
+    # plaque's value, not the file number's, and nothing is made of the garbled ones
+    text = "پلاک ثبتی\nکد پستی\nش. پرونده\n۳۰۳۳۳۹\n31447-30129\n0 88/\nشماره پروانه: ۱۴۱۱۶"
+    assert found(text) == [("postal_code", "3144730129"), ("permit_number", "14116")]
+
+
 def test_register_with_its_labels_on_one_line_pairs_them_in_order() -> None:
     text = "پلاک ثبتی کد پستی شماره پرونده\n۱۲۳ فرعی از ۴۵ اصلی ۳۱۴۵۶۷۸۹۱۳ ۱۲۳۴۵/۸۶"
     assert found(text) == [("plaque", "45/123"), ("postal_code", "3145678913"),

@@ -23,6 +23,17 @@ _REGISTER_VALUE_RE = re.compile(
 )
 
 
+#: A value OCR garbled (``۰ ۸۸/`` for ``۲۳۱۸۰ / ۸۸``): digits, separators and spaces only.
+_GARBLED_VALUE_RE = re.compile(r"[\d/\-. ]*\d[\d/\-. ]*")
+
+
+def _value_line(text: str) -> bool:
+    """Whether a line below a column of labels holds a value: one of the register's forms,
+    or one OCR garbled, which is still the value of its label and of no other (the line
+    under the last label holds the first label's value)."""
+    return bool(_REGISTER_VALUE_RE.fullmatch(text.strip()) or _GARBLED_VALUE_RE.fullmatch(text.strip()))
+
+
 def _register_pairs(lines: list[tuple[int, str]]) -> list[tuple[str, int]]:
     """(label, value position) for the registers among ``lines`` (start, text): labels
     heading a table, one per line or all on one line, and their values below in order."""
@@ -44,7 +55,7 @@ def _register_pairs(lines: list[tuple[int, str]]) -> list[tuple[str, int]]:
             k += 1
         if k >= 2 and i + 2 * k <= len(lines):
             below = lines[i + k : i + 2 * k]
-            if all(_REGISTER_VALUE_RE.fullmatch(t.strip()) for _s, t in below):
+            if all(_value_line(t) for _s, t in below):
                 pairs += [(lines[i + j][1].strip(), below[j][0] + len(below[j][1]) - len(below[j][1].lstrip()))
                           for j in range(k)]
                 i += 2 * k
