@@ -107,3 +107,13 @@ def test_a_plaque_label_broken_over_two_lines_is_no_file_number() -> None:
 @pytest.mark.parametrize("text", ["شماره پرونده\n۱\nمنطقه", "شماره پرونده ۱۲"])
 def test_one_or_two_digits_are_no_file_number(text: str) -> None:
     assert found(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "ساختمان در مال احداث مازاد بر پروانه شماره ۴۲ مي‌باشد",  # ۸۵ of ۸۵۴۲ lost
+    "شماره پروانه: ۷",
+])
+def test_one_or_two_digits_are_no_permit_number(text: str) -> None:
+    assert found(text) == []
+    whole = text.replace("۴۲", "۸۵۴۲").replace("۷", "۷۷۸۶")
+    assert found(whole) == [("permit_number", "8542" if "۴۲" in text else "7786")]

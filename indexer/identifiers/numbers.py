@@ -217,6 +217,8 @@ def _numbered(page: _Page, kind: Kind, m: re.Match[str], *, bare: bool = False) 
 def _find_permit_numbers(page: _Page) -> Iterator[_Match]:
     for m in _PERMIT_RE.finditer(page.clean):
         if (found := _numbered(page, Kind.PERMIT_NUMBER, m)) is not None:
+            if re.fullmatch(r"\d{1,2}", found.found[0].canonical):
+                continue  # as for file numbers: what OCR left of one (۴۲ of ۸۵۴۲)
             yield found
 
 
