@@ -104,6 +104,14 @@ def test_a_plaque_label_broken_over_two_lines_is_no_file_number() -> None:
     assert found("نقشه تفکیکی ملک به پلاک\nثبتي شماره ۷۲/۹۰۱۸ پیوست") == [("plaque", "72/9018")]
 
 
+def test_a_plaque_whose_sentence_wrapped_before_its_number_word_is_found() -> None:
+    text = "کوچه شهید رحیمی، پلاک ١١٧ به پلاک ثبتی\nشماره ١٥٧ اصلی بخش ١١ ارسال می‌گردد."
+    assert found(text) == [("plaque", "157")]
+    assert found("به پلاک ثبتی\nشماره ۷۲/۹۰۱۸ ارسال") == [("plaque", "72/9018")]
+    # a register's label over the letter's own number is no plaque
+    assert found("پلاک ثبتی\nشماره: ۱۲۳۴/۸۵") == [("file_number", "1234/85")]
+
+
 @pytest.mark.parametrize("text", ["شماره پرونده\n۱\nمنطقه", "شماره پرونده ۱۲"])
 def test_one_or_two_digits_are_no_file_number(text: str) -> None:
     assert found(text) == []

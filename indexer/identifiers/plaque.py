@@ -23,6 +23,12 @@ from indexer.identifiers.patterns import (
 
 #: پلاک, پلاک ثبتی, پلاک ثبتی شماره; پلاکی ("a plaque", or what OCR leaves of پلاک‌ثبتی).
 _PLAQUE_HEAD = rf"[پب]لا[کگی](?:ی|[ ]*\n?[ ]*ثبتی)?(?:[ ]*{_NUMBER_WORD})?{_GAP}"
+#: پلاک ثبتی ending a line of running text, شماره and the number starting the next: a
+#: sentence wrapped (``به پلاک ثبتی⏎شماره ۱۵۷ اصلی``); not a register's label over a line.
+_PLAQUE_WRAPPED_HEAD = (
+    rf"(?<=\S[ ])[پب]لا[کگ][ ]*ثبتی[ ]*\n[ ]*{_NUMBER_WORD}(?=[ ]{{1,4}}\d)[ ]{{1,4}}"
+)
+_PLAQUE_HEADS = rf"(?:{_PLAQUE_HEAD}|{_PLAQUE_WRAPPED_HEAD})"
 _PLAQUE_FARI_FIRST_RE = re.compile(
     rf"{_NUMBER_START}(?P<f>\d+(?:\s{{0,3}}(?:و|,)\s{{0,3}}\d+){{0,5}})\s{{0,3}}{_FARI}"
     rf"\s{{0,3}}(?:از\s{{0,3}}|[.,،]\s{{0,3}})?(?P<a>\d+)\s{{0,3}}{_ASLI}",  # از read as a dot
@@ -37,9 +43,9 @@ _PLAQUE_ASLI_FIRST_RE = re.compile(
     rf"{_NUMBER_START}(?P<a>\d+)\s{{0,3}}{_ASLI}\s{{0,3}}(?:[و,]\s{{0,3}})?(?P<f>\d+)\s{{0,3}}{_FARI}",
     _FLAGS,
 )
-_PLAQUE_ASLI_ONLY_RE = re.compile(rf"{_PLAQUE_HEAD}(?P<a>\d+)\s{{0,3}}{_ASLI}", _FLAGS)
+_PLAQUE_ASLI_ONLY_RE = re.compile(rf"{_PLAQUE_HEADS}(?P<a>\d+)\s{{0,3}}{_ASLI}", _FLAGS)
 _PLAQUE_SLASH_RE = re.compile(
-    rf"(?:{_PLAQUE_HEAD}|\b(?:registration[ ]+)?plaque(?:[ ]*(?:no\.?|number|\#))?{_GAP})"
+    rf"(?:{_PLAQUE_HEADS}|\b(?:registration[ ]+)?plaque(?:[ ]*(?:no\.?|number|\#))?{_GAP})"
     rf"(?P<a>\d+)[ ]?/[ ]?(?P<f>\d+){_END}",
     _FLAGS,
 )
