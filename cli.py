@@ -386,6 +386,8 @@ def reextract(archive: Path, dossier: str | None, wait: bool, quiet: bool) -> No
     )
     if r.no_words:
         click.echo(f"{plural(r.no_words, 'page')} have no stored OCR words and kept their identifiers", err=True)
+    for reason in r.unreadable:
+        click.echo(f"kept as it was (its OCR words cannot be read): {reason}", err=True)
 
 
 # -- export and status --------------------------------------------------------------------

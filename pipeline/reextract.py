@@ -39,6 +39,7 @@ Key = tuple[str, str, bool]  # kind, canonical, valid
 class ReextractReport:
     pages: int = 0  # done pages read again
     no_words: int = 0  # done pages without stored words, which cannot be read again
+    unreadable: list[str] = field(default_factory=list)  # pages whose word file is gone or damaged: why
     changed_pages: int = 0  # pages whose identifiers differ afterwards
     added: Counter[str] = field(default_factory=Counter)  # identifiers by kind found now, not before
     removed: Counter[str] = field(default_factory=Counter)  # found before, not now
@@ -91,7 +92,12 @@ def read_again(
         if not row["wordfile"]:
             report.no_words += 1
             continue
-        identifiers, date = read_identifiers(read_words(archive, row["wordfile"]))
+        try:
+            words = read_words(archive, row["wordfile"])
+        except (OSError, EOFError, ValueError, KeyError, TypeError) as e:  # gone, truncated, not ours
+            report.unreadable.append(f"{row['first_path']} p.{row['page']}: {row['wordfile']}: {e}")
+            continue
+        identifiers, date = read_identifiers(words)
         page_id = int(row["id"])
         catalog.replace_identifiers(page_id, list(identifiers))
         report.redated += catalog.redate_page(page_id, date)

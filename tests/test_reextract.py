@@ -135,6 +135,18 @@ def test_reextract_never_runs_beside_an_ingest(archive: Path) -> None:
     assert found_by(archive, "file_number", "23180/88") == []  # nothing written
 
 
+def test_a_damaged_word_file_is_named_and_the_rest_goes_on(archive: Path) -> None:
+    with Catalog.open(archive) as cat:
+        wordfile = cat.db.execute("SELECT wordfile FROM pages WHERE sha256 = ?", (SHA_B,)).fetchone()[0]
+    (archive / wordfile).write_bytes(b"\x1f\x8b not gzip")  # a disk error, a half-copied archive
+    result = CliRunner().invoke(cli, ["reextract", "--archive", str(archive), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "1 page read again" in result.output
+    assert "karaj-1388/scan_02.pdf p.1" in result.output and "cannot be read" in result.output
+    assert found_by(archive, "file_number", "23180/88") == ["karaj-1388/scan_01.tif"]  # page A done
+    assert found_by(archive, "plaque", "45/123") == ["karaj-1388/scan_01.tif", "karaj-1388/scan_02.pdf"]
+
+
 def test_reextract_needs_an_archive(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["reextract", "--archive", str(tmp_path / "none")])
     assert result.exit_code == ExitCode.USAGE
