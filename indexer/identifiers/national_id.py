@@ -53,8 +53,9 @@ def _checked(page: _Page, groups: Sequence[_Group], warning: str | None) -> _Mat
 def _hyphen_read_as_one(groups: Sequence[_Group]) -> tuple[list[_Group], str] | None:
     """The groups and id of a card's ``۴۱۵-۳۴۲۶۴۰-۷`` whose hyphen Tesseract read as a ۱
     (``۳۴۲۶۴۰۱۷-۴۱۵``: eleven digits, and the groups of a right-to-left line listed from
-    the right; ``۴۱۵۱۳۴۲۶۴۰-۷``: ten and one, whose ten fail the check digit). Taking out one ۱ that splits a group leaves groups of 3, 6 and 1, whose
-    lengths say their order; the id is kept when exactly one such reading checks."""
+    the right; ``۴۱۵۱۳۴۲۶۴۰-۷``: ten and one, whose ten fail the check digit). Taking out
+    one ۱ that splits a group leaves groups of 3, 6 and 1, whose lengths say their order;
+    the id is kept when exactly one such reading checks."""
     taken = _take_digits(groups, 11)
     if taken is None or len(taken) != 2:
         return None

@@ -123,13 +123,19 @@ def _year_nine_as_waw(page: _Page, value: str, end: int) -> str | None:
     return f"{number}/{years.pop()}" if len(years) == 1 else None
 
 
+def _listed_from_right(page: _Page, pos: int) -> bool:
+    """Whether Tesseract lists the digit groups of the line at ``pos`` from the right: a
+    right-to-left line, or a form's value cell on a line of its own (no letters)."""
+    return page.is_rtl(pos) or page.has_no_letters(pos)
+
+
 def _reversed_year_first(page: _Page, value: str, start: int) -> bool:
     """Whether ``value`` is a number ``N/YY`` that Tesseract gave year first (``۸۶/۱۲۳۴۵``),
     as it lists the digit groups of a right-to-left line, or of a form's value cell on a
     line of its own, from the right. No file has a 2-digit number and a longer year; the
     year must be one the page's dates allow, when it has some."""
     m = re.fullmatch(r"(\d{2})[/\-]([1-9]\d{2,5})", value)
-    if m is None or not (page.is_rtl(start) or page.has_no_letters(start)):
+    if m is None or not _listed_from_right(page, start):
         return False
     return _year_fits(page, m.group(1)) or not _page_years(page)
 
@@ -147,7 +153,7 @@ def _number_reading(
     if _reversed_year_first(page, value, tokens[0][1]):
         return value, None, 1  # `_numbered` puts the year last
     m = re.fullmatch(r"(\d{3})([/\-])([1-9]\d{2,5})", value)
-    if m and (page.is_rtl(tokens[0][1]) or page.has_no_letters(tokens[0][1])):
+    if m and _listed_from_right(page, tokens[0][1]):
         # the same, its year read with an extra digit (۸۷۰-۷۷۵۹۸: the comma after it)
         repaired = _repair_number(page, m.group(3) + m.group(2) + m.group(1), "")
         if repaired is not None:
@@ -206,9 +212,7 @@ def _numbered(page: _Page, kind: Kind, m: re.Match[str], *, bare: bool = False) 
              if used == 1 and warning is None and not spaced else None)
     if order is not None and len(order) == len(digits):
         digits = [digits[k] for k in order]
-    elif len(digits) == 2 and len(digits[0]) == 2 and len(digits[1]) >= 3 and (
-        page.is_rtl(start) or page.has_no_letters(start)
-    ):
+    elif len(digits) == 2 and len(digits[0]) == 2 and len(digits[1]) >= 3 and _listed_from_right(page, start):
         digits.reverse()  # the 2-digit year comes last: ۸۶/۱۲۳۴۵ is a reversed ۱۲۳۴۵/۸۶
     canonical = digits[0] + "".join(sep + d for sep, d in zip(seps, digits[1:], strict=True))
     return _Match(start, end, [_ident(kind, start, end, canonical, valid=valid, warning=warning)])

@@ -51,11 +51,8 @@ _PLAQUE_SLASH_RE = re.compile(
 )
 #: ``A/F`` with the registration section after it and no label before it (OCR garbled or
 #: lost پلاک ثبتی, or merged it into the word before): only a plaque is followed by بخش.
-_PLAQUE_SLASH_SECTION_RE = re.compile(
-    rf"{_NUMBER_START}(?P<a>\d+)[ ]?/[ ]?(?P<f>\d+)(?=\s{{0,3}},?\s{{0,3}}(?:واقع\s{{0,3}}در\s{{0,3}})?بخش\s{{0,3}}"
-    rf"(?:ثبتی\s{{0,3}})?(?:شماره\s{{0,3}})?:?\s{{0,3}}\d)",
-    _FLAGS,
-)
+#: (`_SECTION_RE`'s Persian form must follow: `_find_plaques`.)
+_PLAQUE_SLASH_BARE_RE = re.compile(rf"{_NUMBER_START}(?P<a>\d+)[ ]?/[ ]?(?P<f>\d+)(?!\d)", _FLAGS)
 _PLAQUE_ENGLISH_MAIN_RE = re.compile(
     rf"\bregistration[ ]+plaque(?:[ ]*(?:no\.?|number|\#))?{_GAP}(?P<a>\d+){_END}(?![ ]?/)",
     _FLAGS,
@@ -71,6 +68,13 @@ _SECTION_RE = re.compile(
 def _section_after(page: _Page, pos: int) -> str | None:
     m = _SECTION_RE.match(page.clean, pos)
     return (m.group("s") or m.group("s2")) if m else None
+
+
+def _persian_section_after(page: _Page, pos: int) -> bool:
+    """Whether بخش and its number follow ``pos`` (the English ``section`` is not enough to
+    take a bare ``A/F`` for a plaque)."""
+    m = _SECTION_RE.match(page.clean, pos)
+    return bool(m and m.group("s"))
 
 
 def _plaque(start: int, end: int, canonical: str, section: str | None = None) -> Identifier:
@@ -105,11 +109,13 @@ def _find_plaques(page: _Page) -> Iterator[_Match]:
     for m in _PLAQUE_ENGLISH_MAIN_RE.finditer(page.clean):
         start, end = m.span("a")
         yield _Match(start, end, [_plaque(start, end, m.group("a"), _section_after(page, end))])
-    for regex in (_PLAQUE_SLASH_RE, _PLAQUE_SLASH_SECTION_RE):
+    for regex in (_PLAQUE_SLASH_RE, _PLAQUE_SLASH_BARE_RE):
         for m in regex.finditer(page.clean):
             start, end = m.start("a"), m.end("f")
             if _has_unit_after(page, end):
                 continue  # 245/50 متر is an area, not a parcel
+            if regex is _PLAQUE_SLASH_BARE_RE and not _persian_section_after(page, end):
+                continue
             yield _slash_plaque(page, m)
 
 
