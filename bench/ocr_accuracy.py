@@ -60,6 +60,7 @@ ABLATIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("no borders", {"skip": ("borders",)}),
     ("no rescale", {"skip": ("rescale",)}),
     ("no flatten", {"skip": ("flatten",)}),
+    ("no stamp erasing", {"skip": ("stamps",)}),
     ("no despeckle", {"skip": ("despeckle",)}),
     ("no second chance", {"second_chance_below": 0.0}),
     ("no second look", {"second_look": False}),

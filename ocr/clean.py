@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from ocr.photo import UNEVEN_LIGHT, find_sheet, flatten_sheet, lighting_spread, remove_shadows
+from ocr.stamps import erase_stamps
 from ocr.tesseract import osd
 from ocr.types import CleanInfo
 
@@ -730,7 +731,9 @@ RECIPES = {
 
 # "sheet", "shadows" (ocr.photo) act on photographs only; "enlarge" (small text made
 # bigger) is done by ocr.page at the resolution the page is read at.
-CLEAN_STEPS = ("sheet", "shadows", "orient", "deskew", "borders", "rescale", "flatten", "despeckle", "enlarge")
+CLEAN_STEPS = (
+    "sheet", "shadows", "orient", "deskew", "borders", "rescale", "flatten", "stamps", "despeckle", "enlarge"
+)
 
 
 def clean(
@@ -779,6 +782,10 @@ def clean(
     if "flatten" not in skip:
         page = flatten_background(page, dpi=out_dpi)
         steps.append("flatten")
+    if "stamps" not in skip:
+        page, stamps = erase_stamps(page, dpi=out_dpi)
+        if stamps:
+            steps.append(f"stamps {stamps}")
     if r.median:
         page = cv2.medianBlur(page, 3)
         steps.append("median 3")
