@@ -127,6 +127,25 @@ def test_readings_far_below_the_text_and_unreadable_marks_are_dropped() -> None:
     assert kept.text.splitlines()[0] == "شماره پرونده: ۱۲۳۴۵/۸۶ مورخ"
 
 
+def test_a_pen_stroke_read_as_a_short_word_is_dropped() -> None:
+    """A signature's stroke across the page read as تس (two letters in a box eleven word
+    heights wide) goes; a word as wide as its letters, a long kashida'd heading, a
+    confident reading and a number read short stay."""
+    from ocr.page import without_specks
+    from ocr.tesseract import reading_of
+
+    line = _rtl_line(["امضای", "درخواست‌کننده"], right=1100, top=100, line=1)
+    heading = _word("بســـــــــم", 300, 200, 420, 30, line=2)  # ten signs, kashida and all
+    sure = _word("۱۲۳۴۵", 200, 300, 130, 30, line=3)
+    scrawl = replace(_word("تس", 120, 400, 660, 40, line=4), conf=34.0)
+    # a number read as one digit: the glyph reader reads it again (ocr.digits), so it stays
+    number_read_short = replace(_word("۳", 300, 500, 150, 30, line=5), conf=56.0)
+    kept = without_specks(reading_of([*line, heading, sure, scrawl, number_read_short]), dpi=300)
+    assert [w.text for w in kept.words] == [*(w.text for w in line), heading.text, sure.text, "۳"]
+    confident = replace(scrawl, conf=91.0)  # Tesseract sure of it: kept, whatever its box
+    assert [w.text for w in without_specks(reading_of([*line, confident]), dpi=300).words][-1] == "تس"
+
+
 def test_table_rules_read_as_digits_are_dropped_but_a_typed_one_is_kept() -> None:
     from ocr.page import without_rule_marks
     from ocr.tesseract import reading_of
