@@ -218,20 +218,27 @@ def _numbered(page: _Page, kind: Kind, m: re.Match[str], *, bare: bool = False) 
     return _Match(start, end, [_ident(kind, start, end, canonical, valid=valid, warning=warning)])
 
 
+# What OCR leaves of a number: one or two digits (۴۲ of ۸۵۴۲), with a year or not (۳/۹۳,
+# ۵/۸۳ of ۲۱۵۳۴/۹۳ and ۱۱۹۵/۸۳). No dossier has a file or permit number that short.
+_SHORT_NUMBER_RE = re.compile(r"\d{1,2}(?:[/\-]\d*)?")
+
+
 def _find_permit_numbers(page: _Page) -> Iterator[_Match]:
     for m in _PERMIT_RE.finditer(page.clean):
         if (found := _numbered(page, Kind.PERMIT_NUMBER, m)) is not None:
-            if re.fullmatch(r"\d{1,2}", found.found[0].canonical):
-                continue  # as for file numbers: what OCR left of one (۴۲ of ۸۵۴۲)
+            if _SHORT_NUMBER_RE.fullmatch(found.found[0].canonical):
+                continue
             yield found
 
 
 def _find_file_numbers(page: _Page) -> Iterator[_Match]:
     for m in _FILE_NAMED_RE.finditer(page.clean):
         if (found := _numbered(page, Kind.FILE_NUMBER, m)) is not None:
-            if re.fullmatch(r"\d{1,2}", found.found[0].canonical):
-                continue  # no dossier has a file number of one or two digits: OCR noise
+            if _SHORT_NUMBER_RE.fullmatch(found.found[0].canonical):
+                continue
             yield found
     for m in _FILE_BARE_RE.finditer(page.clean):
         if (found := _numbered(page, Kind.FILE_NUMBER, m, bare=True)) is not None:
+            if _SHORT_NUMBER_RE.fullmatch(found.found[0].canonical):
+                continue
             yield found
