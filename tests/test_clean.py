@@ -121,6 +121,36 @@ def test_osd_settles_a_lone_heading_the_line_measure_gets_wrong(turn: int) -> No
     assert detect_orientation(heading, dpi=300)[0] == (-turn) % 360
 
 
+@pytest.mark.parametrize(
+    ("evidence", "asked", "want"),
+    [
+        ((180, 0.86, 0.86), True, 0),  # turned over on a vote short of full: OSD decides
+        ((180, 1.0, 1.0), False, 180),  # turned over on a full vote: no need to ask
+        ((0, 0.86, None), False, 0),  # left upright at this confidence: not asked
+        ((0, 0.2, None), True, 0),  # unsure whichever way: asked, and agrees
+    ],
+)
+def test_osd_is_asked_before_a_page_is_turned_over_on_a_weak_vote(
+    monkeypatch: pytest.MonkeyPatch, evidence: tuple[int, float, float | None], asked: bool, want: int
+) -> None:
+    """A form whose boxed values and stamp outweigh its lines can vote upside down (-0.26
+    on a tuned page, confidence 0.86); turning a page over loses all of it, so the own
+    measure does that alone only on a full vote."""
+    import ocr.clean as clean_module
+
+    calls: list[int] = []
+
+    def fake_osd(image: np.ndarray, **_kw: object) -> tuple[int, float]:
+        calls.append(1)
+        return 0, 4.4
+
+    monkeypatch.setattr(clean_module, "_orientation_evidence", lambda _mask: evidence)
+    monkeypatch.setattr(clean_module, "osd", fake_osd)
+    page = np.full((400, 300), 255, np.uint8)
+    assert detect_orientation(page, dpi=150)[0] == want
+    assert bool(calls) == asked
+
+
 @pytest.mark.slow
 def test_osd_failure_leaves_the_own_answer() -> None:
     blank = np.full((1240, 874), 255, np.uint8)
