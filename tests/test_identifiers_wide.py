@@ -124,6 +124,19 @@ def test_one_or_two_digits_are_no_file_number(text: str) -> None:
     assert [kind for kind, _ in found(text) if kind == "file_number"] == []
 
 
+@pytest.mark.parametrize("text", [
+    "به موجب گزارش شماره /39560 84 مورخ ۱۳۸۴/۴/۲۹ شهرداری منطقه ۹",
+    "شماره: /۹۷۵۲۱ ۸۴\nتاریخ: ۱۳۸۴/۰۹/۲۰",
+])
+def test_a_spaced_number_whose_separator_ocr_listed_first_is_read(text: str) -> None:
+    """``۹۷۵۲۱ / ۸۴``: the separator, a word of its own between two runs of digits in a
+    right-to-left line, comes out before the number (``/۹۷۵۲۱ ۸۴``)."""
+    want = ("file_number", "39560/84" if "39560" in text else "97521/84")
+    assert want in found(text)
+    # a year the page's dates do not allow is not taken on trust
+    assert all(kind != "file_number" for kind, _ in found("شماره: /۹۷۵۲۱ ۶۴\nتاریخ: ۱۳۸۴/۰۹/۲۰"))
+
+
 def test_a_file_number_of_three_digits_or_more_with_its_year_is_kept() -> None:
     assert ("file_number", "1195/83") in found("به پرونده شماره ۱۱۹۵/۸۳ مورخ ۱۳۸۳/۰۲/۱۱")
     assert ("file_number", "198/83") in found("به پرونده شماره ۱۹۸/۸۳ مورخ ۱۳۸۳/۰۲/۱۱")

@@ -44,7 +44,8 @@ _FILE_NAMED_RE = re.compile(
 )
 _FILE_BARE_RE = re.compile(
     rf"(?<!\w)(?<!ثبتی )(?<!ثبتی){_NUMBER_WORD}{_GAP}"
-    rf"(?P<v>{_SEP_GROUPS}{_END}(?:[ ]\d+{_END})?|\d{{6,8}}{_END}|\d{{2,5}}[ ]\d{{2,5}}{_END})",
+    rf"(?P<v>{_SEP_GROUPS}{_END}(?:[ ]\d+{_END})?|\d{{6,8}}{_END}|\d{{2,5}}[ ]\d{{2,5}}{_END}"
+    rf"|[/\-]\d{{3,6}}[ ]\d{{2}}{_END})",
     _FLAGS,
 )
 
@@ -152,6 +153,12 @@ def _number_reading(
     value = tokens[0][0]
     if _reversed_year_first(page, value, tokens[0][1]):
         return value, None, 1  # `_numbered` puts the year last
+    # ``۹۷۵۲۱ / ۸۴`` with its separator listed before the number (``/۹۷۵۲۱ ۸۴``): a word
+    # of its own between two LTR runs of an RTL line, put on the wrong side
+    lead = re.fullmatch(r"([/\-])([1-9]\d{2,5})", value)
+    year = tokens[1][0] if len(tokens) > 1 else ""
+    if lead and re.fullmatch(r"\d{2}", year) and (_year_fits(page, year) or not _page_years(page)):
+        return f"{lead.group(2)}{lead.group(1)}{year}", "separator read before the number", 2
     m = re.fullmatch(r"(\d{3})([/\-])([1-9]\d{2,5})", value)
     if m and _listed_from_right(page, tokens[0][1]):
         # the same, its year read with an extra digit (۸۷۰-۷۷۵۹۸: the comma after it)
