@@ -150,3 +150,16 @@ def test_one_or_two_digits_are_no_permit_number(text: str) -> None:
     assert found(text) == []
     whole = text.replace("۴۲", "۸۵۴۲").replace("۷", "۷۷۸۶")
     assert found(whole) == [("permit_number", "8542" if "۴۲" in text else "7786")]
+
+
+@pytest.mark.parametrize("written", ["٤٨٩٢٣٠٣١٩٨٦", "۳۱۹۸۶۱۴۸۹۲۳", "31986048923"])
+def test_a_postal_code_whose_dash_ocr_read_as_a_digit_is_read(written: str) -> None:
+    """``۳۱۹۸۶-۴۸۹۲۳`` with its dash read as ۰ or ۱, the groups either way round (an RTL
+    line lists them from the right): the rules decide the order, as for two groups."""
+    assert found(f"کد پستی: {written}") == [("postal_code", "3198648923")]
+
+
+@pytest.mark.parametrize("written", ["۳۱۹۸۶۵۴۸۹۲۳", "۲۰۹۸۶۰۴۸۹۲۳", "۳۱۹۸۶۴۸۹۲۳۰"])
+def test_eleven_digits_that_are_no_postal_code_with_a_dash_are_not_taken(written: str) -> None:
+    # a ۵ in the middle is no dash; 20986 breaks the rules either way; the ۰ is at the end
+    assert found(f"کد پستی: {written}") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from indexer.identifiers.checks import postal_code_warning
 from indexer.identifiers.model import HOME_POSTAL_PREFIXES, Kind
@@ -71,11 +72,26 @@ def _postal_match(page: _Page, groups: list[_Group]) -> _Match:
     )
 
 
+def _dash_read_as_digit(groups: list[_Group]) -> list[_Group] | None:
+    """The two groups of ``۳۱۹۸۶-۴۸۹۲۳`` whose dash OCR read as a ۰ or ۱ (``۴۸۹۲۳۰۳۱۹۸۶``):
+    eleven digits with that digit in the middle."""
+    if not groups or len(groups[0][0]) != 11 or groups[0][0][5] not in "01":
+        return None
+    text, start, _end = groups[0]
+    return [(text[:5], start, start + 5), (text[6:], start + 6, start + 11)]
+
+
 def _find_postal_codes(page: _Page) -> Iterator[_Match]:
     for m in _POSTAL_RE.finditer(page.clean):
-        groups = _take_digits(_groups(page, *m.span("v")), 10)
+        found = _groups(page, *m.span("v"))
+        groups = _take_digits(found, 10)
         if groups is not None:
             yield _postal_match(page, groups)
+        elif (halves := _dash_read_as_digit(found)) is not None:
+            match = _postal_match(page, halves)
+            if match.found[0].valid:  # only a code the rules accept: else the 11 digits are no code
+                match.found[0] = replace(match.found[0], warning="the dash between the groups read as a digit")
+                yield match
 
 
 def _find_bare_postal_codes(page: _Page) -> Iterator[_Match]:
