@@ -163,3 +163,18 @@ def test_a_postal_code_whose_dash_ocr_read_as_a_digit_is_read(written: str) -> N
 def test_eleven_digits_that_are_no_postal_code_with_a_dash_are_not_taken(written: str) -> None:
     # a ۵ in the middle is no dash; 20986 breaks the rules either way; the ۰ is at the end
     assert found(f"کد پستی: {written}") == []
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("مربوط به پلاک ی ٢٥٤ اصلی بخش ۱۱ واقع در کرج", "254"),  # پلاک ثبتی garbled
+    ("پلاک ثبتی: 286 اصل بخش ۱۱", "286"),  # اصلی lost its ی
+])
+def test_a_main_plaque_before_its_section_is_a_plaque_without_its_label(text: str, want: str) -> None:
+    assert found(text) == [("plaque", want)]
+
+
+def test_a_main_number_without_a_section_after_it_needs_its_label() -> None:
+    assert found("در ۲۵۴ اصلی کار") == []
+    assert found("۱۰ اصلاحیه بخش ۲") == []
+    # the long form keeps its فرعی: the bare اصلی inside it does not stand alone
+    assert found("۲۷۴۳ فرعی از ۱۹ اصلی بخش ۱۱") == [("plaque", "19/2743")]

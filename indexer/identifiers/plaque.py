@@ -1,5 +1,5 @@
 """Plaques (پلاک ثبتی): the long form (``F فرعی از A اصلی``, several فرعی at once), ``A``
-alone, ``A/F`` after a label or before the section (بخش), with the section after them;
+alone, ``A/F`` or ``A اصلی`` after a label or before the section (بخش), with the section after them;
 an RTL ``A/F`` is flipped when a long form on the page names the same parcel the other
 way round."""
 
@@ -44,6 +44,9 @@ _PLAQUE_ASLI_FIRST_RE = re.compile(
     _FLAGS,
 )
 _PLAQUE_ASLI_ONLY_RE = re.compile(rf"{_PLAQUE_HEADS}(?P<a>\d+)\s{{0,3}}{_ASLI}", _FLAGS)
+#: ``A اصلی`` with no label OCR kept (``پلاک ی ۲۵۴ اصلی بخش ۱۱``), or its ی lost (``۲۸۶ اصل``):
+#: with the section after it, as for a bare ``A/F``.
+_PLAQUE_ASLI_BARE_RE = re.compile(rf"{_NUMBER_START}(?P<a>\d+)\s{{0,3}}(?:{_ASLI}|ا[صض]ل(?=\s))", _FLAGS)
 _PLAQUE_SLASH_RE = re.compile(
     rf"(?:{_PLAQUE_HEADS}|\b(?:registration[ ]+)?plaque(?:[ ]*(?:no\.?|number|\#))?{_GAP})"
     rf"(?P<a>\d+)[ ]?/[ ]?(?P<f>\d+){_END}",
@@ -117,6 +120,10 @@ def _find_plaques(page: _Page) -> Iterator[_Match]:
             if regex is _PLAQUE_SLASH_BARE_RE and not _persian_section_after(page, end):
                 continue
             yield _slash_plaque(page, m)
+    for m in _PLAQUE_ASLI_BARE_RE.finditer(page.clean):
+        start, end = m.start("a"), m.end()
+        if _persian_section_after(page, end):
+            yield _Match(start, end, [_plaque(start, end, m.group("a"), _section_after(page, end))])
 
 
 def _slash_plaque(page: _Page, m: re.Match[str]) -> _Match:
