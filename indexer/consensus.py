@@ -23,7 +23,8 @@ The rule, in full (``decide`` applies it to one kind in one dossier):
   groups a digit too long or short, each group counted on its own; a file or permit
   number that failed validation may hold the dossier's whole, with stray digits at its ends;
 * never merged, since both could be real (a neighbouring parcel, a second letter number):
-  plaques with another اصلی (only the فرعی may differ, or the two numbers be swapped);
+  plaques with another اصلی (only the فرعی may differ, or the two numbers be swapped),
+  unless their فرعی is the same and ``SAME_FARI_DIGITS`` long;
   two readings each on two pages or more; two readings both read with high confidence
   (``HIGH_CONFIDENCE``); readings written in one phrase (``۱۲۳ و ۱۲۴ فرعی از ۴۵ اصلی``);
   a reading as near to two dossier readings. These disagreements are kept and listed
@@ -89,6 +90,11 @@ MIN_MAJORITY_PAGES = 2
 #: one it was far less sure of (by this gap).
 SURE_CONFIDENCE = 85.0
 CONFIDENCE_GAP = 35.0
+
+#: A plaque whose اصلی differs by an OCR slip from the dossier's, with the same فرعی of this
+#: many digits or more, is the dossier's parcel misread (``۲۸/۳۶۶۰`` of ``۲۸۰/۳۶۶۰``, ``۱۳۵۳/۲۵۳۰``
+#: of ``۳۵۳/۲۵۳۰``); with another فرعی it may be a neighbour, and is never merged.
+SAME_FARI_DIGITS = 3
 
 _DIGITS_RE = re.compile(r"\d+")
 
@@ -182,7 +188,7 @@ def slips(kind: str, reading: str, majority: str, *, valid: bool = True) -> int 
         if not f or not g:
             return None
         if a != b:
-            if valid:
+            if valid and not (f == g and len(f) >= SAME_FARI_DIGITS):
                 return None  # another اصلی is another parcel
             main = _edits(a, b, limit)  # a plaque that failed validation is no parcel at all
             rest = _edits(f, g, limit - main) if main is not None else None

@@ -27,7 +27,11 @@ from indexer.identifiers import extract
         ("plaque", "123/45", "45/123", True, 1),  # اصلی and فرعی the other way round
         ("plaque", "45/127", "45/123", True, None),  # ۷ and ۳ do not look alike
         ("plaque", "45/3", "45/123", True, None),  # more than one digit lost
-        ("plaque", "46/123", "45/123", True, None),  # another اصلی is another parcel
+        ("plaque", "46/123", "45/123", True, None),  # another اصلی (۶ is no slip of ۵)
+        ("plaque", "28/3660", "280/3660", True, 1),  # the same فرعی: a ۰ of the اصلی lost
+        ("plaque", "1353/2530", "353/2530", True, 1),  # ... or a mark read as a digit
+        ("plaque", "28/36", "280/36", True, None),  # a short فرعی a neighbour may share
+        ("plaque", "28/3661", "280/3660", True, None),  # another فرعی: another parcel
         ("plaque", "0/9335", "10/9335", False, 1),  # ... unless the reading names nothing
         ("plaque", "0/9335", "210/9335", False, None),
         ("postal_code", "3183150813", "3183750813", True, None),  # ۱/۷: not confusable
