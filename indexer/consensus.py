@@ -78,10 +78,12 @@ MAX_SLIPS = {
     "permit_number": 1,
 }
 #: Persian digits whose glyphs share strokes (۲ ۳ ۴ differ by their teeth, ۶/۷/۸/۹ by a
-#: turn or a loop, ۰ is a dot that stroke noise turns into ۱ or ۵); each pair was seen
-#: misread on the generated benchmark pages.
+#: turn or a loop, ۲ and ۶ by where the hook turns, ۰ is a dot that stroke noise turns
+#: into ۱ or ۵ and that a blurred ۶ shrinks to); each pair was seen misread on the
+#: generated benchmark pages (۲/۶ and ۰/۶ on 150-200 dpi scans of tuned seeds 2 and 3).
 CONFUSABLE = frozenset(
-    frozenset(pair) for pair in ("23", "24", "34", "35", "45", "46", "67", "69", "78", "01", "05")
+    frozenset(pair)
+    for pair in ("23", "24", "26", "34", "35", "45", "46", "67", "69", "78", "01", "05", "06")
 )
 #: Two readings both above this OCR confidence are both believed (no correction).
 HIGH_CONFIDENCE = 95.0

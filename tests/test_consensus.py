@@ -35,6 +35,8 @@ from indexer.identifiers import extract
         ("plaque", "0/9335", "10/9335", False, 1),  # ... unless the reading names nothing
         ("plaque", "0/9335", "210/9335", False, None),
         ("postal_code", "3183150813", "3183750813", True, None),  # ۱/۷: not confusable
+        ("plaque", "120/5957", "126/5957", True, 1),  # a blurred ۶ shrunk to a dot
+        ("plaque", "656/586", "256/586", True, 1),  # ۲ and ۶ differ by where the hook turns
         ("postal_code", "3183750812", "3183750813", True, 1),
         ("postal_code", "0529221198", "3119805392", False, 3),  # halves swapped, two ۳ as ۲
         ("national_id", "2270005390", "2170005390", True, None),
