@@ -29,9 +29,10 @@ SPECK_ROWS_MASS = 0.05  # a run of rows with less ink than this share of the hea
 FULL_EVIDENCE_LINES = 4  # fewer text lines than this scale the orientation confidence down
 OSD_BELOW = 0.4  # own orientation confidence under which Tesseract's OSD is consulted
 # It is also asked whenever the own measure would turn the page over and its vote is
-# short of full (|vote| < 0.3): of the tuned seeds' 81 pages, one upright page was turned
-# over at confidence 0.86 (a form whose boxed values and stamp outweighed its lines, vote
-# -0.26), losing ten identifiers; OSD read all 81 right (0.15 s a page, at 150 dpi).
+# short of full (|vote| < 0.3): on tuned seeds 1-3 one upright page was turned over at
+# confidence 0.86 (a form whose boxed values and stamp outweighed its lines, vote -0.26),
+# losing ten identifiers; OSD, tried on the 81 upright or upside-down pages the own
+# measure was not fully sure of, read every one right (0.15 s a page, at 150 dpi).
 OSD_MIN_CONF = 0.3  # OSD orientation confidences below this were wrong as often as right
 OSD_MIN_CHARACTERS = 20
 OSD_TIMEOUT = 10  # seconds
