@@ -744,7 +744,7 @@ RECIPES = {
 # "sheet", "shadows" (ocr.photo) act on photographs only; "enlarge" (small text made
 # bigger) is done by ocr.page at the resolution the page is read at.
 CLEAN_STEPS = (
-    "sheet", "shadows", "orient", "deskew", "borders", "rescale", "flatten", "stamps", "despeckle", "enlarge"
+    "sheet", "shadows", "orient", "deskew", "borders", "rescale", "flatten", "despeckle", "stamps", "enlarge"
 )
 
 
@@ -794,10 +794,6 @@ def clean(
     if "flatten" not in skip:
         page = flatten_background(page, dpi=out_dpi)
         steps.append("flatten")
-    if "stamps" not in skip:
-        page, stamps = erase_stamps(page, dpi=out_dpi)
-        if stamps:
-            steps.append(f"stamps {stamps}")
     if r.median:
         page = cv2.medianBlur(page, 3)
         steps.append("median 3")
@@ -807,6 +803,10 @@ def clean(
     if "despeckle" not in skip:
         page = despeckle(page, dpi=out_dpi, max_area_mm2=r.speck_mm2, field_keep_mm=r.field_keep_mm)
         steps.append("despeckle")
+    if "stamps" not in skip:  # last: `ocr.page` keeps the page before it to show and store
+        page, stamps = erase_stamps(page, dpi=out_dpi)
+        if stamps:
+            steps.append(f"stamps {stamps}")
     info = CleanInfo(
         rotation=rotation,
         skew=angle,

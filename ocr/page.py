@@ -21,7 +21,7 @@ from ocr.digits import is_number_word, reread_numbers
 from ocr.lexicon import model_words
 from ocr.photo import enlarge, enlargement
 from ocr.raster import load_page
-from ocr.stamps import keep_darkest_ink, read_stamped_lines
+from ocr.stamps import erase_stamps, keep_darkest_ink, read_stamped_lines
 from ocr.tesseract import (
     Reading,
     is_latin_text,
@@ -114,20 +114,33 @@ class PageReading:
 def _attempt(
     gray: np.ndarray, stated_dpi: int | None, recipe: str, options: PageOptions
 ) -> tuple[Reading, CleanInfo, np.ndarray, np.ndarray, np.ndarray | None]:
-    """A reading of the page by one recipe: the reading, what cleaning did, the image it
-    was read from, that image without its table rules (the same array on a page without
-    a table), for re-reads, and the cleaned page at its own finer resolution when it was
-    read at a lower one (numbers are read there again, ocr.digits), else None."""
-    cleaned, info = clean(gray, stated_dpi=stated_dpi, recipe=recipe, skip=options.skip)
+    """A reading of the page by one recipe: the reading, what cleaning did, the cleaned
+    page as it is shown and stored (its stamps kept: they are the document's, and the
+    archive's copy must carry them), the image read, without its table rules (the same
+    array on a page without a table), for re-reads, and the image read at its own finer
+    resolution when it was read at a lower one (numbers are read there again,
+    ocr.digits), else None.
+
+    The image read is the cleaned page with its stamps painted out (`erase_stamps`);
+    the words' boxes are in the pixels of both."""
+    cleaned, info = clean(gray, stated_dpi=stated_dpi, recipe=recipe, skip=(*options.skip, "stamps"))
+    shown = cleaned
+    if "stamps" not in options.skip:
+        cleaned, stamps = erase_stamps(cleaned, dpi=info.dpi)
+        if stamps:
+            info = replace(info, steps=(*info.steps, f"stamps {stamps}"))
     fine = None
     if options.read_dpi and info.dpi > options.read_dpi * 1.15:
         fine = cleaned
         cleaned = rescale(cleaned, info.dpi, options.read_dpi)
+        shown = cleaned if shown is fine else rescale(shown, info.dpi, options.read_dpi)
         info = replace(
             info, dpi=options.read_dpi, steps=(*info.steps, f"read at {options.read_dpi}")
         )
     if "enlarge" not in options.skip:
+        same, before = shown is cleaned, info
         cleaned, info = enlarge_small_text(cleaned, info)
+        shown = cleaned if same else enlarge_small_text(shown, before)[0]
     rules = table_rules(cleaned, dpi=info.dpi)
     unruled = remove_rules(cleaned, rules=rules)
     reading, lang = _recognize(cleaned, info.dpi, options)
@@ -137,7 +150,7 @@ def _attempt(
     if options.second_look:
         reading = _second_look(unruled, reading, info.dpi, options)
         reading = without_specks(reading, info.dpi)
-    return reading, info, cleaned, unruled, fine
+    return reading, info, shown, unruled, fine
 
 
 def enlarge_small_text(gray: np.ndarray, info: CleanInfo) -> tuple[np.ndarray, CleanInfo]:

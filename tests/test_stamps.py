@@ -166,3 +166,23 @@ def test_the_lines_under_a_stamp_read_once_it_is_painted_out() -> None:
     under = PERSIAN_LINES[2:4]
     assert word_recall(recognize(stamped, lang="fas", dpi=300).text, under) < 0.8
     assert word_recall(recognize(erased, lang="fas", dpi=300).text, under) >= 0.95
+
+
+@pytest.mark.slow
+def test_the_stored_page_keeps_its_stamp_and_the_reading_does_without(tmp_path) -> None:
+    """The stamp is the document's (an archivist's copy, the reviewer's page image and the
+    searchable PDF show it); only the image Tesseract reads has it painted out."""
+    from PIL import Image
+
+    from ocr.page import PageOptions, read_page
+
+    _page, stamped, _line = _stamped_page()
+    path = tmp_path / "stamped.png"
+    Image.fromarray(stamped).save(path, dpi=(300, 300))
+    read = read_page(path, 1, options=PageOptions())
+    assert "stamps 1" in read.clean.steps
+    kept = read_page(path, 1, options=PageOptions(skip=("stamps",)))
+    assert not any(step.startswith("stamps") for step in kept.clean.steps)
+    assert np.array_equal(read.image, kept.image)  # the page as shown: stamp and all
+    under = PERSIAN_LINES[2:4]
+    assert word_recall(read.reading.text, under) > word_recall(kept.reading.text, under)
